@@ -1,0 +1,1 @@
+"""Reverse-mode autodiff: Tensor, Function, the backward engine and gradient checks."""

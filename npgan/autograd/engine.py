@@ -1,0 +1,192 @@
+"""The backward engine: ``backward`` (accumulate into leaves' ``.grad``) and ``grad``
+(return gradients, like ``torch.autograd.grad``).
+
+The walk is iterative, ordered by generation (a max-heap: an op runs only after every
+op that consumed its outputs), so a 10,000-op chain needs no recursion. Gradients are
+kept per graph *node* — a leaf Tensor, or ``(creator, output_index)`` for an op's
+output — and freed as soon as their op has run, so memory stays flat. Broadcasting is
+undone here, in one place: an input gradient whose shape differs from its input is
+summed down with ``sum_to``.
+
+With ``create_graph=True`` the backward formulas are recorded (they are ordinary ops),
+which is how gradients of gradients work; otherwise they run under ``no_grad``.
+"""
+import heapq
+import itertools
+
+import numpy as np
+
+from . import anomaly, grad_mode
+from .tensor import Tensor
+
+
+def _node(t):
+    return t if t.creator is None else (t.creator, t.output_index)
+
+
+def _initial_grads(outputs, grad_outputs, where):
+    if isinstance(outputs, Tensor):
+        outputs = [outputs]
+    outputs = list(outputs)
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif isinstance(grad_outputs, Tensor) or isinstance(grad_outputs, np.ndarray):
+        grad_outputs = [grad_outputs]
+    grad_outputs = list(grad_outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"{where}: got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs")
+    grads = {}
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if not isinstance(out, Tensor):
+            raise TypeError(f"{where}: output {i} is a {type(out).__name__}, not a Tensor")
+        if not out.requires_grad:
+            raise RuntimeError(f"{where}: output {i} does not require grad and has no creator "
+                               "(was it computed under no_grad, or from inputs without requires_grad?)")
+        if g is None:
+            if out.data.size != 1:
+                raise RuntimeError(f"{where}: grad can be created implicitly only for one-element outputs; "
+                                   f"output {i} has shape {out.shape}; pass grad_outputs")
+            g = Tensor(np.ones_like(out.data))
+        elif not isinstance(g, Tensor):
+            g = Tensor(np.asarray(g, dtype=out.dtype))
+        if g.shape != out.shape:
+            raise ValueError(f"{where}: grad_outputs[{i}] has shape {g.shape} but output {i} has shape {out.shape}")
+        if g.dtype != out.dtype:
+            raise TypeError(f"{where}: grad_outputs[{i}] has dtype {g.dtype} but output {i} has dtype {out.dtype}")
+        key = _node(out)
+        grads[key] = grads[key] + g if key in grads else g
+    return outputs, grads
+
+
+def _functions_leading_to(outputs, targets):
+    """The set of functions on some path from ``outputs`` down to a ``targets`` node."""
+    needed = set()
+    visited = set()
+    stack = [(o.creator, False) for o in outputs if o.creator is not None]
+    while stack:
+        f, expanded = stack.pop()
+        if expanded:
+            if any(_node(x) in targets or (x.creator is not None and x.creator in needed) for x in f.inputs):
+                needed.add(f)
+            continue
+        if f in visited:
+            continue
+        visited.add(f)
+        if f.inputs is None:
+            raise RuntimeError(_FREED)
+        stack.append((f, True))
+        stack.extend((x.creator, False) for x in f.inputs if x.creator is not None and x.creator not in visited)
+    return needed
+
+
+_FREED = ("Trying to backward through the graph a second time (or to use its gradients after they were freed). "
+          "Pass retain_graph=True to the first backward/grad call if you need to do this.")
+
+
+def _run(outputs, grads, targets, retain_graph, create_graph):
+    """Propagate ``grads`` from ``outputs`` down the graph; returns the grads table
+    holding the gradients of the leaves (and of ``targets`` when given)."""
+    from ..ops.shape import sum_to  # ops sit above autograd; import at use
+
+    needed = None if targets is None else _functions_leading_to(outputs, targets)
+    counter = itertools.count()
+    heap = []
+    seen = set()
+    for o in outputs:
+        f = o.creator
+        if f is not None and f not in seen and (needed is None or f in needed):
+            seen.add(f)
+            heapq.heappush(heap, (-f.generation, next(counter), f))
+
+    def wanted(x):
+        if not x.requires_grad:
+            return False
+        if needed is None:
+            return True
+        return _node(x) in targets or (x.creator is not None and x.creator in needed)
+
+    with grad_mode.set_grad_enabled(create_graph):
+        while heap:
+            _, _, f = heapq.heappop(heap)
+            if f.inputs is None:
+                raise RuntimeError(_FREED)
+            gys = []
+            for i in range(len(f._output_refs)):
+                key = (f, i)
+                gys.append(grads.get(key) if targets is not None and key in targets else grads.pop(key, None))
+            if all(g is None for g in gys):
+                continue
+            f.needs_input_grad = tuple(wanted(x) for x in f.inputs)
+            gxs = f.backward(*gys)
+            if not isinstance(gxs, tuple):
+                gxs = (gxs,)
+            if len(gxs) != len(f.inputs):
+                raise RuntimeError(f"{type(f).__name__}.backward returned {len(gxs)} gradients for {len(f.inputs)} inputs")
+            if anomaly.is_anomaly_enabled():
+                anomaly.check(f, f.inputs, [None if g is None else g.data for g in gxs], "backward")
+            for x, gx, want in zip(f.inputs, gxs, f.needs_input_grad):
+                if gx is None or not want:
+                    continue
+                if gx.shape != x.shape:
+                    gx = sum_to(gx, x.shape)
+                key = _node(x)
+                if key in grads:
+                    grads[key] = grads[key] + gx if create_graph else Tensor(grads[key].data + gx.data)
+                else:
+                    grads[key] = gx
+                g = x.creator
+                if g is not None and g not in seen and (needed is None or g in needed):
+                    seen.add(g)
+                    heapq.heappush(heap, (-g.generation, next(counter), g))
+            if not retain_graph:
+                f.release()
+    return grads
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves (or of
+    ``inputs`` when given), as ``torch.autograd.backward``. Calling it twice adds up."""
+    outputs, grads = _initial_grads(tensors, grad_tensors, "backward")
+    if retain_graph is None:
+        retain_graph = create_graph
+    targets = None if inputs is None else {_node(x) for x in inputs}
+    grads = _run(outputs, grads, targets, retain_graph, create_graph)
+    for key, g in grads.items():
+        if isinstance(key, Tensor) and key.requires_grad and (targets is None or key in targets):
+            if not create_graph:
+                g = g.detach()
+            if key.grad is None:
+                key.grad = g
+            elif create_graph:
+                key.grad = key.grad + g
+            else:
+                key.grad = Tensor(key.grad.data + g.data)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+    """The gradients of ``outputs`` with respect to ``inputs`` (a tuple), without touching
+    any ``.grad`` — as ``torch.autograd.grad``. ``create_graph=True`` returns gradients
+    that are themselves differentiable (double backprop, e.g. a gradient penalty).
+    Only the part of the graph that leads to ``inputs`` is walked."""
+    single = isinstance(inputs, Tensor)
+    inputs = [inputs] if single else list(inputs)
+    for i, x in enumerate(inputs):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"grad: inputs[{i}] is a {type(x).__name__}, not a Tensor")
+        if not x.requires_grad:
+            raise RuntimeError(f"grad: inputs[{i}] (shape {x.shape}) does not require grad")
+    outputs, grads = _initial_grads(outputs, grad_outputs, "grad")
+    if retain_graph is None:
+        retain_graph = create_graph
+    targets = {_node(x) for x in inputs}
+    grads = _run(outputs, grads, targets, retain_graph, create_graph)
+    result = []
+    for i, x in enumerate(inputs):
+        g = grads.get(_node(x))
+        if g is None and not allow_unused:
+            raise RuntimeError(f"grad: inputs[{i}] (shape {x.shape}) was not used to compute the outputs; "
+                               "pass allow_unused=True to get None for it")
+        if g is not None and not create_graph and g.creator is not None:
+            g = g.detach()
+        result.append(g)
+    return tuple(result)

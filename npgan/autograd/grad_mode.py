@@ -1,0 +1,54 @@
+"""Whether operations record the graph (``no_grad`` / ``enable_grad``), as in PyTorch."""
+import functools
+
+_enabled = True
+
+
+def is_grad_enabled():
+    return _enabled
+
+
+class set_grad_enabled:
+    """Context manager (or plain call) that turns graph recording on or off."""
+
+    def __init__(self, mode):
+        global _enabled
+        self.prev = _enabled
+        _enabled = bool(mode)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        global _enabled
+        _enabled = self.prev
+
+
+class _GradModeContext:
+    mode = True
+
+    def __enter__(self):
+        global _enabled
+        self.prev = _enabled
+        _enabled = self.mode
+
+    def __exit__(self, *exc):
+        global _enabled
+        _enabled = self.prev
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with type(self)():
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class no_grad(_GradModeContext):
+    """Operations inside do not record the graph: outputs have no ``creator``."""
+    mode = False
+
+
+class enable_grad(_GradModeContext):
+    """Operations inside record the graph, even within ``no_grad``."""
+    mode = True

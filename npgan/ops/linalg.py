@@ -1,0 +1,94 @@
+"""Matrix products: matmul (batched, broadcasting) and linear (y = x W^T + b).
+
+The backward of each is written with matmul and transposes, so the family is closed
+under differentiation. GEMMs run in BLAS through ``numpy.matmul``.
+"""
+import numpy as np
+
+from ..autograd.function import Function
+from ._util import check_tensor
+from .reductions import sum
+from .shape import reshape, transpose
+
+
+class MatMul(Function):
+    """y = a @ b for a, b with ndim >= 2 (batch dims broadcast);
+    da = gy @ b^T, db = a^T @ gy (batch broadcasting undone by the engine)."""
+
+    def forward(self, a, b):
+        return np.matmul(a, b)
+
+    def backward(self, gy):
+        a, b = self.inputs
+        ga = matmul(gy, transpose(b, -1, -2)) if self.needs_input_grad[0] else None
+        gb = matmul(transpose(a, -1, -2), gy) if self.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Linear(Function):
+    """y = x W^T + b with x (..., in), W (out, in), b (out,) — PyTorch's layout.
+    dx = gy W;  dW = gy^T x (batch axes flattened);  db = sum of gy over batch axes."""
+
+    def forward(self, x, w, b=None):
+        y = np.matmul(x, w.T)
+        if b is not None:
+            y += b
+        return y
+
+    def backward(self, gy):
+        x, w = self.inputs[0], self.inputs[1]
+        need = self.needs_input_grad
+        gx = matmul(gy, w) if need[0] else None
+        gy2 = reshape(gy, -1, gy.shape[-1]) if gy.ndim != 2 else gy
+        gw = matmul(transpose(gy2, 0, 1), reshape(x, -1, x.shape[-1]) if x.ndim != 2 else x) if need[1] else None
+        if len(self.inputs) == 2:
+            return gx, gw
+        gb = sum(gy2, 0) if need[2] else None
+        return gx, gw, gb
+
+
+def matmul(a, b):
+    """a @ b with PyTorch's rules for 1-D operands (a vector is promoted, then squeezed)."""
+    check_tensor(a, "matmul")
+    check_tensor(b, "matmul", "other")
+    if a.dtype != b.dtype:
+        raise TypeError(f"matmul: dtype mismatch: {a.dtype} (shape {a.shape}) and {b.dtype} (shape {b.shape})")
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and {b.shape}")
+    a2 = reshape(a, 1, -1) if a.ndim == 1 else a
+    b2 = reshape(b, -1, 1) if b.ndim == 1 else b
+    if a2.shape[-1] != b2.shape[-2]:
+        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not align ({a2.shape[-1]} != {b2.shape[-2]})")
+    try:
+        np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
+    except ValueError:
+        raise ValueError(f"matmul: batch dims of {a.shape} and {b.shape} do not broadcast") from None
+    y = MatMul()(a2, b2)
+    if a.ndim == 1 and b.ndim == 1:
+        return reshape(y, ())
+    if a.ndim == 1:
+        return reshape(y, y.shape[:-2] + y.shape[-1:])
+    if b.ndim == 1:
+        return reshape(y, y.shape[:-1])
+    return y
+
+
+def linear(x, weight, bias=None):
+    """y = x W^T + b (PyTorch's ``F.linear``; W has shape (out_features, in_features))."""
+    check_tensor(x, "linear")
+    check_tensor(weight, "linear", "weight")
+    if weight.ndim != 2:
+        raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape {weight.shape}")
+    if x.ndim < 1 or x.shape[-1] != weight.shape[1]:
+        raise ValueError(f"linear: input of shape {x.shape} has {x.shape[-1] if x.ndim else 0} features "
+                         f"but weight of shape {weight.shape} expects {weight.shape[1]}")
+    if x.dtype != weight.dtype:
+        raise TypeError(f"linear: input dtype {x.dtype} differs from weight dtype {weight.dtype}")
+    if bias is None:
+        return Linear()(x, weight)
+    check_tensor(bias, "linear", "bias")
+    if bias.shape != (weight.shape[0],):
+        raise ValueError(f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}")
+    if bias.dtype != weight.dtype:
+        raise TypeError(f"linear: bias dtype {bias.dtype} differs from weight dtype {weight.dtype}")
+    return Linear()(x, weight, bias)

@@ -1,0 +1,124 @@
+"""Reductions: sum, mean, var, amax/max, amin/min over ``dim`` with ``keepdim``."""
+from collections import namedtuple
+
+import numpy as np
+
+from ..autograd.function import Function
+from ..autograd.tensor import Tensor
+from ._util import check_tensor, normalize_dims
+from .shape import broadcast_to, reshape
+
+
+class Sum(Function):
+    """y = sum of x over ``dims``;  dx = gy broadcast back over those dims."""
+
+    def __init__(self, dims, keepdim):
+        self.dims, self.keepdim = dims, keepdim
+
+    def forward(self, x):
+        return x.sum(axis=self.dims, keepdims=self.keepdim)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        if not self.keepdim:
+            gy = reshape(gy, _kept_shape(x.shape, self.dims))
+        return broadcast_to(gy, x.shape)
+
+
+class AMax(Function):
+    """y = max of x over ``dims``;  dx = gy at the maximal entries, split evenly among
+    ties (as ``torch.amax``). The mask of maximal entries is locally constant."""
+
+    def __init__(self, dims, keepdim):
+        self.dims, self.keepdim = dims, keepdim
+
+    def forward(self, x):
+        return x.max(axis=self.dims, keepdims=self.keepdim)
+
+    def backward(self, gy):
+        x = self.inputs[0].data  # only to build the constant mask
+        mask = x == x.max(axis=self.dims, keepdims=True)
+        mask = mask / mask.sum(axis=self.dims, keepdims=True, dtype=x.dtype)
+        if not self.keepdim:
+            gy = reshape(gy, _kept_shape(x.shape, self.dims))
+        return broadcast_to(gy, x.shape) * Tensor(mask.astype(x.dtype))
+
+
+def _kept_shape(shape, dims):
+    return tuple(1 if i in dims else n for i, n in enumerate(shape))
+
+
+def _dims(x, dim, op):
+    check_tensor(x, op)
+    return normalize_dims(dim, x.ndim, op) if x.ndim else ()
+
+
+def sum(x, dim=None, keepdim=False, *, axis=None):
+    """Sum over ``dim`` (None: all axes), as ``torch.sum``; ``axis`` is NumPy's alias."""
+    dims = _dims(x, dim if axis is None else axis, "sum")
+    return Sum(dims, keepdim)(x)
+
+
+def mean(x, dim=None, keepdim=False, *, axis=None):
+    dims = _dims(x, dim if axis is None else axis, "mean")
+    n = int(np.prod([x.shape[d] for d in dims])) if dims else 1
+    if n == 0:
+        raise ValueError(f"mean: reducing over an empty dimension of shape {x.shape}")
+    return Sum(dims, keepdim)(x) / float(n)
+
+
+def var(x, dim=None, keepdim=False, *, correction=1, unbiased=None, axis=None):
+    """Variance with Bessel's correction by default, as ``torch.var``:
+    sum((x - mean)^2) / (n - correction)."""
+    dims = _dims(x, dim if axis is None else axis, "var")
+    if unbiased is not None:
+        correction = 1 if unbiased else 0
+    n = int(np.prod([x.shape[d] for d in dims])) if dims else 1
+    if n - correction <= 0:
+        raise ValueError(f"var: {n} element(s) with correction={correction} leaves no degrees of freedom")
+    d = x - mean(x, dims, keepdim=True)
+    return sum(d * d, dims, keepdim) / float(n - correction)
+
+
+def amax(x, dim=None, keepdim=False):
+    dims = _dims(x, dim, "amax")
+    if x.numel() == 0:
+        raise ValueError("amax: the tensor is empty")
+    return AMax(dims, keepdim)(x)
+
+
+def amin(x, dim=None, keepdim=False):
+    return -amax(-check_tensor(x, "amin"), dim, keepdim)
+
+
+MaxResult = namedtuple("MaxResult", ["values", "indices"])
+
+
+def max(x, dim=None, keepdim=False, *, axis=None):
+    """``max(x)``: the largest entry; ``max(x, dim)``: ``(values, indices)`` along
+    ``dim`` as in PyTorch; ``max(x, other_tensor)``: the elementwise ``maximum``."""
+    if isinstance(dim, Tensor):
+        from .elementwise import maximum
+        return maximum(x, dim)
+    dim = dim if axis is None else axis
+    if dim is None:
+        return amax(x)
+    if not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"max: dim must be an int, got {dim!r}; use amax for several dims")
+    values = amax(x, dim, keepdim)
+    indices = Tensor(np.argmax(x.data, axis=dim) if not keepdim else
+                     np.expand_dims(np.argmax(x.data, axis=dim), dim))
+    return MaxResult(values, indices)
+
+
+def min(x, dim=None, keepdim=False, *, axis=None):
+    if isinstance(dim, Tensor):
+        from .elementwise import minimum
+        return minimum(x, dim)
+    dim = dim if axis is None else axis
+    if dim is None:
+        return amin(x)
+    values = amin(x, dim, keepdim)
+    indices = Tensor(np.argmin(x.data, axis=dim) if not keepdim else
+                     np.expand_dims(np.argmin(x.data, axis=dim), dim))
+    return MaxResult(values, indices)

@@ -1,0 +1,55 @@
+"""Attach the operators and methods of ``Tensor`` (``+``, ``@``, ``.sum()``, ...).
+
+Kept apart from ``tensor.py`` so the data structure does not import the ops.
+"""
+import numpy as np
+
+from ..autograd.tensor import Tensor
+from . import activations as act
+from . import elementwise as el
+from . import linalg, reductions, shape
+
+
+def _r(fn):
+    return lambda self, other: fn(other, self)
+
+
+def _cmp(np_op):
+    def compare(self, other):
+        other = other.data if isinstance(other, Tensor) else other
+        return Tensor(np_op(self.data, other))
+    return compare
+
+
+_METHODS = {
+    "__add__": el.add, "__radd__": _r(el.add),
+    "__sub__": el.sub, "__rsub__": _r(el.sub),
+    "__mul__": el.mul, "__rmul__": _r(el.mul),
+    "__truediv__": el.div, "__rtruediv__": _r(el.div),
+    "__neg__": el.neg, "__pow__": el.pow, "__rpow__": _r(el.pow),
+    "__matmul__": linalg.matmul, "__rmatmul__": _r(linalg.matmul),
+    "__getitem__": shape.getitem, "__abs__": el.abs,
+    # comparisons give boolean tensors (no gradient), as in PyTorch
+    "__lt__": _cmp(np.less), "__le__": _cmp(np.less_equal),
+    "__gt__": _cmp(np.greater), "__ge__": _cmp(np.greater_equal),
+    "__eq__": _cmp(np.equal), "__ne__": _cmp(np.not_equal),
+    "add": el.add, "sub": el.sub, "mul": el.mul, "div": el.div, "neg": el.neg, "pow": el.pow,
+    "exp": el.exp, "log": el.log, "sqrt": el.sqrt, "abs": el.abs, "clamp": el.clamp,
+    "maximum": el.maximum, "minimum": el.minimum,
+    "relu": act.relu, "sigmoid": act.sigmoid, "tanh": act.tanh,
+    "sum": reductions.sum, "mean": reductions.mean, "var": reductions.var,
+    "max": reductions.max, "min": reductions.min, "amax": reductions.amax, "amin": reductions.amin,
+    "reshape": shape.reshape, "view": shape.reshape, "flatten": shape.flatten,
+    "permute": shape.permute, "transpose": shape.transpose,
+    "unsqueeze": shape.unsqueeze, "squeeze": shape.squeeze, "expand": lambda self, *s: shape.broadcast_to(
+        self, tuple(n if n != -1 else m for n, m in zip(shape._shape_arg(s), self.shape))),
+    "matmul": linalg.matmul,
+    "float": lambda self: el.cast(self, np.float32), "double": lambda self: el.cast(self, np.float64),
+    "to": lambda self, dtype: el.cast(self, dtype),
+}
+
+for _name, _fn in _METHODS.items():
+    setattr(Tensor, _name, _fn)
+
+Tensor.T = property(lambda self: shape.permute(self, tuple(reversed(range(self.ndim)))))
+Tensor.__hash__ = lambda self: id(self)
