@@ -117,7 +117,7 @@ def _run(outputs, grads, targets, retain_graph, create_graph):
             if all(g is None for g in gys):
                 continue
             f.needs_input_grad = tuple(wanted(x) for x in f.inputs)
-            gxs = f.backward(*gys)
+            gxs = _call_backward(f, gys)
             if not isinstance(gxs, tuple):
                 gxs = (gxs,)
             if len(gxs) != len(f.inputs):
@@ -141,6 +141,17 @@ def _run(outputs, grads, targets, retain_graph, create_graph):
             if not retain_graph:
                 f.release()
     return grads
+
+
+def _call_backward(f, gys):
+    if not anomaly.is_anomaly_enabled():
+        return f.backward(*gys)
+    try:
+        return f.backward(*gys)
+    except FloatingPointError as exc:  # an op inside the backward formula made NaN/inf
+        shapes = ", ".join(str(x.shape) for x in f.inputs)
+        raise FloatingPointError(f"detect_anomaly: in {type(f).__name__}.backward (input shapes: {shapes}): "
+                                 f"{exc}") from None
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):

@@ -107,7 +107,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
             r, c = np.unravel_index(np.argmax(err), err.shape)
             in_shape = inputs[i].shape
             msg = (f"gradcheck: Jacobian mismatch for output {k} with respect to input {i} (shape {in_shape}): "
-                   f"worst at output entry {r} / input index {np.unravel_index(c, in_shape) if in_shape else ()}: "
+                   f"worst at output entry {r} / input index {tuple(int(j) for j in np.unravel_index(c, in_shape))}: "
                    f"analytical {ana[r, c]:.10g} vs numerical {num[r, c]:.10g} "
                    f"(tolerance atol={atol} + rtol={rtol} * |numerical|); "
                    f"{int((err > 0).sum())} of {err.size} entries differ")
