@@ -1,57 +1,103 @@
-"""The ``npgan`` command: ``npgan train`` runs the main job on an embedded default.
+"""The ``npgan`` command line: ``train``, ``sample`` (and more as they land).
 
-Until the GAN training issue lands, ``train`` fits a tiny MLP to y = sin(3x) with the
-engine's autodiff and plain gradient descent: an end-to-end run of kernels -> ops ->
-backward that finishes in seconds and prints its loss curve.
+``npgan train`` with no arguments is the main job: WGAN-GP on the 8-Gaussian ring, a
+quick run that ends by printing where its pictures are.
 """
 import argparse
+import os
 import sys
-import time
 
 import numpy as np
 
 
-def _train_mlp(args):
-    import npgan as ng
-    import npgan.nn.functional as F
+def _train(args):
+    from .gan.presets import PRESETS, TrainConfig
+    from .gan.run import train
 
-    ng.manual_seed(args.seed)
-    rng = np.random.default_rng(args.seed)
-    x = ng.tensor(rng.uniform(-1, 1, size=(256, 1)), dtype=np.float32)
-    y = ng.tensor(np.sin(3 * x.data), dtype=np.float32)
-    params = [ng.randn(32, 1) * 1.0, ng.zeros(32), ng.randn(1, 32) * (1 / np.sqrt(32)), ng.zeros(1)]
-    params = [ng.Tensor(p.data, requires_grad=True) for p in params]
-    start = time.perf_counter()
-    first = None
-    for step in range(1, args.steps + 1):
-        w1, b1, w2, b2 = params
-        pred = F.linear(ng.tanh(F.linear(x, w1, b1)), w2, b2)
-        loss = F.mse_loss(pred, y)
-        grads = ng.grad(loss, params)
-        with ng.no_grad():
-            params = [ng.Tensor(p.data - args.lr * g.data, requires_grad=True) for p, g in zip(params, grads)]
-        first = loss.item() if first is None else first
-        if step % max(1, args.steps // 10) == 0 or step == 1:
-            print(f"step {step:5d}  mse {loss.item():.5f}")
-    elapsed = time.perf_counter() - start
-    print(f"fitted a 1-32-1 tanh MLP to sin(3x): mse {first:.4f} -> {loss.item():.5f} "
-          f"in {args.steps} steps, {elapsed:.2f} s, backend {ng.get_backend()}")
+    config = TrainConfig(model=args.model, data=args.data, steps=args.steps, batch_size=args.batch_size,
+                         lr=args.lr, n_critic=args.n_critic, seed=args.seed, update=args.update,
+                         sample_every=args.sample_every, checkpoint_every=args.checkpoint_every,
+                         label_smoothing=args.label_smoothing)
+    out = args.out or os.path.join("runs", args.model)
+    print(f"npgan train: {args.model} — {PRESETS[args.model].why}")
+    train(config, out, resume=args.resume, progress=not args.no_progress)
+    print(f"pictures: {os.path.join(out, 'samples')} (sample grids), {os.path.join(out, 'loss_curve.png')}")
+    print(f"checkpoint: {os.path.join(out, 'checkpoint.npz')}  (npgan sample --ckpt ... --out samples.png)")
     return 0
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="npgan", description=__doc__.splitlines()[0])
+def _sample(args):
+    from .gan.run import generate, load_run
+    from . import viz
+
+    trainer, dataset, config = load_run(args.ckpt)
+    labels = None
+    if trainer.num_classes is not None:
+        labels = np.arange(args.n) % trainer.num_classes if args.label is None else np.full(args.n, args.label)
+    samples = generate(trainer, args.n, labels, rng=np.random.default_rng(args.seed))
+    if args.out.endswith(".npy"):
+        tmp = args.out + ".tmp.npy"
+        np.save(tmp, samples)
+        os.replace(tmp, args.out)
+    elif dataset.kind == "images":
+        viz.save_image_grid(samples, args.out)
+    else:
+        viz.save_scatter_2d(samples, args.out, centres=dataset.centres,
+                            title=f"{config.model}, step {trainer.step_count}")
+    print(f"wrote {args.n} samples of {config.model} (step {trainer.step_count}) to {args.out}")
+    return 0
+
+
+def build_parser():
+    from .gan.presets import PRESETS
+    from .kernels import BACKENDS
+
+    parser = argparse.ArgumentParser(prog="npgan", description="Train and explain GANs on a CPU with npgan.")
     sub = parser.add_subparsers(dest="command", required=True)
-    train = sub.add_parser("train", help="run the main job on the embedded default")
-    train.add_argument("--steps", type=int, default=2000)
-    train.add_argument("--lr", type=float, default=0.1)
+
+    train = sub.add_parser("train", help="train a GAN (default: WGAN-GP on ring8, about a minute)",
+                           description="Train a GAN; writes config, metrics, sample grids, a loss curve and "
+                                       "checkpoints to --out.")
+    train.add_argument("--model", default="wgan-gp", choices=list(PRESETS), help="the GAN preset (default wgan-gp)")
+    train.add_argument("--data", default=None,
+                       help="ring8 | grid25 | swissroll | digits | mnist:PATH (default: the preset's)")
+    train.add_argument("--steps", type=int, default=1500, help="generator steps (default 1500)")
+    train.add_argument("--batch-size", type=int, default=None)
+    train.add_argument("--lr", type=float, default=None, help="learning rate of both players (default: preset)")
+    train.add_argument("--n-critic", type=int, default=None, help="D steps per G step (default: preset)")
+    train.add_argument("--update", default="alternating", choices=["alternating", "simultaneous"])
+    train.add_argument("--label-smoothing", type=float, default=0.0, help="one-sided label smoothing alpha")
     train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--backend", default=None, choices=["auto", "numpy", "numba", "c"])
-    args = parser.parse_args(argv)
-    if getattr(args, "backend", None):
-        import npgan as ng
-        ng.set_backend(args.backend)
-    return _train_mlp(args)
+    train.add_argument("--out", default=None, help="run directory (default runs/MODEL)")
+    train.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
+    train.add_argument("--sample-every", type=int, default=250)
+    train.add_argument("--checkpoint-every", type=int, default=250)
+    train.add_argument("--backend", default=None, choices=("auto",) + BACKENDS)
+    train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    train.set_defaults(run=_train)
+
+    sample = sub.add_parser("sample", help="draw samples from a checkpoint",
+                            description="Write N samples of a trained generator as a PNG grid/scatter or .npy.")
+    sample.add_argument("--ckpt", required=True, help="a checkpoint.npz written by npgan train")
+    sample.add_argument("--n", type=int, default=64)
+    sample.add_argument("--out", required=True, help="output .png (picture) or .npy (raw samples)")
+    sample.add_argument("--label", type=int, default=None, help="class to draw (conditional models)")
+    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--backend", default=None, choices=("auto",) + BACKENDS)
+    sample.set_defaults(run=_sample)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    if args.backend:
+        from . import set_backend
+        set_backend(args.backend)
+    try:
+        return args.run(args)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"npgan {args.command}: error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

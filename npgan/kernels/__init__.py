@@ -3,9 +3,10 @@ hot loops, Numba and C (cffi) versions chosen through one registry.
 
 Importing this package registers every kernel family; see ``registry`` for the rules.
 """
-from .registry import (available_backends, backend_of, get_backend, implementations, kernel, names,
+from .registry import (BACKENDS, available_backends, backend_of, get_backend, implementations, kernel, names,
                        register, register_lazy, set_backend)
 from . import elementwise  # noqa: F401  (registers the elementwise / loss / optimizer kernels)
+from . import conv  # noqa: F401
 
 __all__ = ["available_backends", "backend_of", "get_backend", "implementations", "kernel", "names",
            "register", "register_lazy", "set_backend"]

@@ -1,0 +1,148 @@
+"""Named GAN setups for ``npgan train --model NAME``: the game, the models, the data and
+the optimizer settings, each with the source of its numbers.
+
+``build(config)`` turns a ``TrainConfig`` into (G, D, opt_g, opt_d, game, dataset).
+"""
+from dataclasses import asdict, dataclass, field, fields
+from typing import Optional
+
+from .. import optim
+from ..data import get_dataset
+from .games import BCEGame, HingeGame, LSGANGame, WGANGame, WGANGPGame
+from .models import MLPDiscriminator, MLPGenerator, dcgan_discriminator, dcgan_generator
+
+
+@dataclass(frozen=True)
+class Preset:
+    game: str                 # bce-minimax | bce-ns | bce-ml | lsgan | wgan | wgan-gp | hinge
+    architecture: str         # mlp | dcgan
+    data: str
+    optimizer: str            # adam | rmsprop
+    lr: float
+    betas: tuple = (0.5, 0.999)
+    n_critic: int = 1
+    batch_size: int = 64
+    latent_dim: int = 2
+    conditional: bool = False
+    why: str = ""
+
+
+PRESETS = {
+    "gan": Preset("bce-minimax", "mlp", "ring8", "adam", 2e-4, why=(
+        "the original minimax game (Goodfellow et al., 2014); Adam 2e-4, beta1 0.5 from DCGAN")),
+    "nsgan": Preset("bce-ns", "mlp", "ring8", "adam", 2e-4, why=(
+        "non-saturating generator cost (NIPS 2016 tutorial); Adam 2e-4, beta1 0.5 from DCGAN")),
+    "mlgan": Preset("bce-ml", "mlp", "ring8", "adam", 2e-4, why=(
+        "maximum-likelihood generator cost (NIPS 2016 tutorial, section 3.2.3)")),
+    "lsgan": Preset("lsgan", "mlp", "ring8", "adam", 2e-4, why=(
+        "least squares with a, b, c = 0, 1, 1 (Mao et al., 2017, eq. 9 setting); Adam 2e-4, beta1 0.5 as the paper")),
+    "wgan": Preset("wgan", "mlp", "ring8", "rmsprop", 5e-5, betas=(), n_critic=5, why=(
+        "weight clipping c = 0.01, RMSprop lr 5e-5, n_critic 5: the WGAN paper's Algorithm 1 defaults")),
+    "wgan-gp": Preset("wgan-gp", "mlp", "ring8", "adam", 1e-4, betas=(0.0, 0.9), n_critic=5, batch_size=256, why=(
+        "lambda 10, n_critic 5, Adam 1e-4, betas (0, 0.9): WGAN-GP Algorithm 1 defaults (the paper's own toy "
+        "script used lambda 0.1 and beta1 0.5; the algorithm's defaults work here and stay comparable)")),
+    "hinge": Preset("hinge", "mlp", "ring8", "adam", 2e-4, why="hinge loss (SNGAN, BigGAN)"),
+    "cgan": Preset("bce-ns", "mlp", "digits", "adam", 2e-4, latent_dim=100, conditional=True, why=(
+        "conditional GAN (Mirza and Osindero, 2014): one-hot labels concatenated to z and to D's input")),
+    "dcgan": Preset("bce-ns", "dcgan", "digits", "adam", 2e-4, latent_dim=100, why=(
+        "DCGAN (Radford et al., 2016): Adam 2e-4, beta1 0.5, batch 64 as in the paper")),
+    "dcgan-wgan-gp": Preset("wgan-gp", "dcgan", "digits", "adam", 1e-4, betas=(0.0, 0.9), n_critic=5, latent_dim=100,
+                            why="the DCGAN generator with a BN-free conv critic and WGAN-GP's Algorithm 1 defaults"),
+}
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a run (saved as config.json and in every checkpoint).
+    ``None`` fields take the preset's value."""
+    model: str = "wgan-gp"
+    data: Optional[str] = None
+    steps: int = 2000
+    batch_size: Optional[int] = None
+    lr: Optional[float] = None
+    n_critic: Optional[int] = None
+    latent_dim: Optional[int] = None
+    hidden: tuple = (256, 256, 256)
+    update: str = "alternating"
+    gp_lambda: float = 10.0
+    clip: float = 0.01
+    label_smoothing: float = 0.0
+    lsgan_abc: tuple = (0.0, 1.0, 1.0)
+    seed: int = 0
+    sample_every: int = 500
+    checkpoint_every: int = 500
+    log_every: int = 10
+    dtype: str = "float32"
+    extra: dict = field(default_factory=dict)
+
+    def resolved(self):
+        """A copy with every ``None`` filled from the preset."""
+        if self.model not in PRESETS:
+            raise ValueError(f"unknown model {self.model!r}; choose one of {', '.join(PRESETS)}")
+        p = PRESETS[self.model]
+        values = asdict(self)
+        for name, preset_value in (("data", p.data), ("batch_size", p.batch_size), ("lr", p.lr),
+                                   ("n_critic", p.n_critic), ("latent_dim", p.latent_dim)):
+            if values[name] is None:
+                values[name] = preset_value
+        values["hidden"] = tuple(values["hidden"])
+        values["lsgan_abc"] = tuple(values["lsgan_abc"])
+        return TrainConfig(**values)
+
+    def to_json(self):
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data):
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"TrainConfig: unknown keys {sorted(unknown)}")
+        values = dict(data)
+        for key in ("hidden", "lsgan_abc"):
+            if key in values:
+                values[key] = tuple(values[key])
+        return cls(**values)
+
+
+def _game(preset, config):
+    if preset.game.startswith("bce"):
+        cost = {"bce-minimax": "minimax", "bce-ns": "non_saturating", "bce-ml": "maximum_likelihood"}[preset.game]
+        return BCEGame(cost, config.label_smoothing)
+    if preset.game == "lsgan":
+        return LSGANGame(*config.lsgan_abc)
+    if preset.game == "wgan":
+        return WGANGame(config.clip)
+    if preset.game == "wgan-gp":
+        return WGANGPGame(config.gp_lambda)
+    return HingeGame()
+
+
+def _optimizer(preset, params, lr):
+    if preset.optimizer == "rmsprop":
+        return optim.RMSprop(params, lr=lr)
+    return optim.Adam(params, lr=lr, betas=preset.betas)
+
+
+def build(config):
+    """(G, D, opt_g, opt_d, game, dataset) for a resolved ``config``."""
+    preset = PRESETS[config.model]
+    dataset = get_dataset(config.data)
+    num_classes = dataset.num_classes if preset.conditional else None
+    if preset.conditional and num_classes is None:
+        raise ValueError(f"model {config.model!r} is conditional but data set {config.data!r} has no labels")
+    if preset.architecture == "dcgan":
+        if dataset.shape != (1, 28, 28):
+            raise ValueError(f"model {config.model!r} needs 28x28x1 images, data set {config.data!r} "
+                             f"has samples of shape {dataset.shape}")
+        G = dcgan_generator(config.latent_dim)
+        D = dcgan_discriminator(dropout=0.0 if preset.game in ("wgan", "wgan-gp") else 0.3)
+    else:
+        G = MLPGenerator(config.latent_dim, dataset.shape, config.hidden, num_classes)
+        D = MLPDiscriminator(dataset.shape, config.hidden, num_classes)
+    if config.dtype == "float64":
+        G.double()
+        D.double()
+    opt_g = _optimizer(preset, G.parameters(), config.lr)
+    opt_d = _optimizer(preset, D.parameters(), config.lr)
+    return G, D, opt_g, opt_d, _game(preset, config), dataset
