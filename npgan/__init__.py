@@ -14,7 +14,7 @@ from .autograd.anomaly import detect_anomaly
 from .autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops import *  # noqa: F401,F403  (the functional ops: add, exp, sum, cat, ...)
 from .random import get_rng_state, manual_seed, rand, randn, set_rng_state
-from . import nn
+from . import nn, optim
 
 __version__ = "0.1.0"
 

@@ -1,2 +1,16 @@
-"""Neural-network building blocks (layers arrive with the nn issue); ``functional`` is here."""
+"""``npgan.nn``: modules, layers, initializers and spectral norm, under PyTorch's names."""
 from . import functional  # noqa: F401
+from . import init, utils  # noqa: F401
+from .activation import LeakyReLU, ReLU, Sigmoid, Tanh
+from .containers import ModuleList, Sequential
+from .conv import Conv2d, ConvTranspose2d
+from .dropout import Dropout
+from .flatten import Flatten, Unflatten
+from .linear import Linear
+from .module import Module
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .parameter import Parameter
+
+__all__ = ["BatchNorm1d", "BatchNorm2d", "Conv2d", "ConvTranspose2d", "Dropout", "Flatten", "LayerNorm",
+           "LeakyReLU", "Linear", "Module", "ModuleList", "Parameter", "ReLU", "Sequential", "Sigmoid", "Tanh",
+           "Unflatten", "init", "utils"]
