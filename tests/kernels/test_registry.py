@@ -1,0 +1,54 @@
+"""The backend registry: selection, fallback when C is missing, errors."""
+import subprocess
+import sys
+
+import pytest
+
+import npgan as ng
+from npgan.kernels import _availability, registry
+
+
+def test_set_and_get_backend_round_trip():
+    previous = ng.get_backend()
+    try:
+        for name in ng.available_backends() + ("auto",):
+            ng.set_backend(name)
+            assert ng.get_backend() == name
+    finally:
+        ng.set_backend(previous)
+
+
+def test_unknown_backend_is_a_clear_error():
+    with pytest.raises(ValueError, match="unknown backend 'cuda'"):
+        ng.set_backend("cuda")
+
+
+def test_without_the_c_extension_auto_falls_back_and_c_is_refused(monkeypatch):
+    monkeypatch.setitem(_availability._status, "c", (False, "the C extension npgan._C is not built (test)"))
+    previous = ng.get_backend()
+    try:
+        ng.set_backend("auto")
+        assert registry.backend_of("leaky_relu_forward") in ("numba", "numpy")
+        with pytest.raises(RuntimeError, match="not built"):
+            ng.set_backend("c")
+    finally:
+        monkeypatch.undo()
+        ng.set_backend(previous)
+
+
+def test_environment_variable_selects_the_backend():
+    code = "import npgan; print(npgan.get_backend())"
+    out = subprocess.run([sys.executable, "-c", code], env={"NPGAN_BACKEND": "numpy", "PATH": ""},
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "numpy"
+    bad = subprocess.run([sys.executable, "-c", code], env={"NPGAN_BACKEND": "gpu", "PATH": ""},
+                         capture_output=True, text=True)
+    assert bad.returncode != 0 and "NPGAN_BACKEND='gpu'" in bad.stderr
+
+
+def test_debug_flag_prints_each_kernel_call():
+    code = ("import numpy as np, npgan as ng, npgan.nn.functional as F;"
+            "F.leaky_relu(ng.tensor(np.ones((2, 3), np.float32)), 0.2)")
+    out = subprocess.run([sys.executable, "-c", code], env={"NPGAN_DEBUG_KERNELS": "1", "PATH": ""},
+                         capture_output=True, text=True, check=True)
+    assert "[npgan kernel] leaky_relu_forward" in out.stderr and "(2, 3)" in out.stderr
