@@ -47,5 +47,5 @@ setup(
     cmdclass={"build_ext": OptionalBuildExt},
     entry_points={"console_scripts": ["npgan=npgan.cli:main"]},
     include_package_data=True,
-    package_data={"npgan": ["py.typed"]},
+    package_data={"npgan": ["metrics/digit_classifier.npz"]},
 )

@@ -1,4 +1,4 @@
-"""The ``npgan`` command line: ``train``, ``sample`` (and more as they land).
+"""The ``npgan`` command line: ``train``, ``sample``, ``eval``.
 
 ``npgan train`` with no arguments is the main job: WGAN-GP on the 8-Gaussian ring, a
 quick run that ends by printing where its pictures are.
@@ -85,6 +85,9 @@ def build_parser():
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--backend", default=None, choices=("auto",) + BACKENDS)
     sample.set_defaults(run=_sample)
+
+    from .metrics.evaluate import add_eval_parser
+    add_eval_parser(sub)
     return parser
 
 

@@ -23,6 +23,7 @@ class Preset:
     n_critic: int = 1
     batch_size: int = 64
     latent_dim: int = 2
+    gp_lambda: float = 10.0
     conditional: bool = False
     why: str = ""
 
@@ -38,9 +39,11 @@ PRESETS = {
         "least squares with a, b, c = 0, 1, 1 (Mao et al., 2017, eq. 9 setting); Adam 2e-4, beta1 0.5 as the paper")),
     "wgan": Preset("wgan", "mlp", "ring8", "rmsprop", 5e-5, betas=(), n_critic=5, why=(
         "weight clipping c = 0.01, RMSprop lr 5e-5, n_critic 5: the WGAN paper's Algorithm 1 defaults")),
-    "wgan-gp": Preset("wgan-gp", "mlp", "ring8", "adam", 1e-4, betas=(0.0, 0.9), n_critic=5, batch_size=256, why=(
-        "lambda 10, n_critic 5, Adam 1e-4, betas (0, 0.9): WGAN-GP Algorithm 1 defaults (the paper's own toy "
-        "script used lambda 0.1 and beta1 0.5; the algorithm's defaults work here and stay comparable)")),
+    "wgan-gp": Preset("wgan-gp", "mlp", "ring8", "adam", 1e-4, betas=(0.5, 0.9), n_critic=5, batch_size=256,
+                      gp_lambda=0.1, why=(
+        "lambda 0.1, beta1 0.5, Adam 1e-4, n_critic 5: the WGAN-GP paper's own toy script (gan_toy.py). "
+        "Measured here on ring8: with it all 8 modes are covered from about step 500; with Algorithm 1's "
+        "defaults (lambda 10, betas (0, 0.9), lr 1e-4) it covered 1 mode after 1500 steps")),
     "hinge": Preset("hinge", "mlp", "ring8", "adam", 2e-4, why="hinge loss (SNGAN, BigGAN)"),
     "cgan": Preset("bce-ns", "mlp", "digits", "adam", 2e-4, latent_dim=100, conditional=True, why=(
         "conditional GAN (Mirza and Osindero, 2014): one-hot labels concatenated to z and to D's input")),
@@ -64,7 +67,7 @@ class TrainConfig:
     latent_dim: Optional[int] = None
     hidden: tuple = (256, 256, 256)
     update: str = "alternating"
-    gp_lambda: float = 10.0
+    gp_lambda: Optional[float] = None
     clip: float = 0.01
     label_smoothing: float = 0.0
     lsgan_abc: tuple = (0.0, 1.0, 1.0)
@@ -82,7 +85,8 @@ class TrainConfig:
         p = PRESETS[self.model]
         values = asdict(self)
         for name, preset_value in (("data", p.data), ("batch_size", p.batch_size), ("lr", p.lr),
-                                   ("n_critic", p.n_critic), ("latent_dim", p.latent_dim)):
+                                   ("n_critic", p.n_critic), ("latent_dim", p.latent_dim),
+                                   ("gp_lambda", p.gp_lambda)):
             if values[name] is None:
                 values[name] = preset_value
         values["hidden"] = tuple(values["hidden"])
