@@ -61,7 +61,7 @@ def build_parser():
     train.add_argument("--model", default="wgan-gp", choices=list(PRESETS), help="the GAN preset (default wgan-gp)")
     train.add_argument("--data", default=None,
                        help="ring8 | grid25 | swissroll | digits | mnist:PATH (default: the preset's)")
-    train.add_argument("--steps", type=int, default=1500, help="generator steps (default 1500)")
+    train.add_argument("--steps", type=int, default=1000, help="generator steps (default 1000)")
     train.add_argument("--batch-size", type=int, default=None)
     train.add_argument("--lr", type=float, default=None, help="learning rate of both players (default: preset)")
     train.add_argument("--n-critic", type=int, default=None, help="D steps per G step (default: preset)")
