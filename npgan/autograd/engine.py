@@ -59,24 +59,33 @@ def _initial_grads(outputs, grad_outputs, where):
 
 
 def _functions_leading_to(outputs, targets):
-    """The set of functions on some path from ``outputs`` down to a ``targets`` node."""
-    needed = set()
-    visited = set()
-    stack = [(o.creator, False) for o in outputs if o.creator is not None]
+    """The set of functions on some path from ``outputs`` down to a ``targets`` node.
+
+    One walk collects the functions above the targets; they are then decided in
+    increasing generation, so the makers of a function's inputs (of lower generation)
+    are decided before it: a function is needed when an input is a target or was made
+    by a needed function."""
+    reached = set()
+    stack = [o.creator for o in outputs if o.creator is not None]
     while stack:
-        f, expanded = stack.pop()
-        if expanded:
-            if any(_node(x) in targets or (x.creator is not None and x.creator in needed) for x in f.inputs):
-                needed.add(f)
+        f = stack.pop()
+        if f in reached:
             continue
-        if f in visited:
-            continue
-        visited.add(f)
         if f.inputs is None:
             raise RuntimeError(_FREED)
-        stack.append((f, True))
-        stack.extend((x.creator, False) for x in f.inputs if x.creator is not None and x.creator not in visited)
+        reached.add(f)
+        stack.extend([x.creator for x in f.inputs if x.creator is not None])
+    needed = set()
+    for f in sorted(reached, key=_generation):
+        for x in f.inputs:
+            if _node(x) in targets or x.creator in needed:
+                needed.add(f)
+                break
     return needed
+
+
+def _generation(f):
+    return f.generation
 
 
 _FREED = ("Trying to backward through the graph a second time (or to use its gradients after they were freed). "
@@ -85,10 +94,17 @@ _FREED = ("Trying to backward through the graph a second time (or to use its gra
 
 def _run(outputs, grads, targets, retain_graph, create_graph):
     """Propagate ``grads`` from ``outputs`` down the graph; returns the grads table
-    holding the gradients of the leaves (and of ``targets`` when given)."""
+    holding the gradients of the leaves (and of ``targets`` when given).
+
+    The loop body runs once per function of the graph, so it avoids per-input helper
+    calls; the steps are: pop the function of highest generation, collect its output
+    gradients (kept for ``targets``, otherwise freed), ask its backward for the wanted
+    input gradients, sum each one down to its input's shape and add it to that input's
+    node, and schedule the input's creator."""
     from ..ops.shape import sum_to  # ops sit above autograd; import at use
 
     needed = None if targets is None else _functions_leading_to(outputs, targets)
+    keep = targets if targets is not None else ()
     counter = itertools.count()
     heap = []
     seen = set()
@@ -98,43 +114,42 @@ def _run(outputs, grads, targets, retain_graph, create_graph):
             seen.add(f)
             heapq.heappush(heap, (-f.generation, next(counter), f))
 
-    def wanted(x):
-        if not x.requires_grad:
-            return False
-        if needed is None:
-            return True
-        return _node(x) in targets or (x.creator is not None and x.creator in needed)
-
     with grad_mode.set_grad_enabled(create_graph):
         while heap:
-            _, _, f = heapq.heappop(heap)
-            if f.inputs is None:
+            f = heapq.heappop(heap)[2]
+            inputs = f.inputs
+            if inputs is None:
                 raise RuntimeError(_FREED)
-            gys = []
-            for i in range(len(f._output_refs)):
-                key = (f, i)
-                gys.append(grads.get(key) if targets is not None and key in targets else grads.pop(key, None))
-            if all(g is None for g in gys):
+            gys = [grads.get(key) if key in keep else grads.pop(key, None)
+                   for key in [(f, i) for i in range(len(f._output_refs))]]
+            if all([g is None for g in gys]):
                 continue
-            f.needs_input_grad = tuple(wanted(x) for x in f.inputs)
-            gxs = _call_backward(f, gys)
+            # an input's gradient is wanted if it requires grad and, for grad(inputs=...),
+            # leads to a target: it is one, or its creator is a needed function
+            if needed is None:
+                f.needs_input_grad = need = tuple([x.requires_grad for x in inputs])
+            else:
+                f.needs_input_grad = need = tuple([x.requires_grad and (x.creator in needed or _node(x) in targets)
+                                                   for x in inputs])
+            gxs = _call_backward(f, gys) if anomaly._enabled else f.backward(*gys)
             if not isinstance(gxs, tuple):
                 gxs = (gxs,)
-            if len(gxs) != len(f.inputs):
-                raise RuntimeError(f"{type(f).__name__}.backward returned {len(gxs)} gradients for {len(f.inputs)} inputs")
-            if anomaly.is_anomaly_enabled():
-                anomaly.check(f, f.inputs, [None if g is None else g.data for g in gxs], "backward")
-            for x, gx, want in zip(f.inputs, gxs, f.needs_input_grad):
+            if len(gxs) != len(inputs):
+                raise RuntimeError(f"{type(f).__name__}.backward returned {len(gxs)} gradients for {len(inputs)} inputs")
+            if anomaly._enabled:
+                anomaly.check(f, inputs, [None if g is None else g.data for g in gxs], "backward")
+            for x, gx, want in zip(inputs, gxs, need):
                 if gx is None or not want:
                     continue
-                if gx.shape != x.shape:
-                    gx = sum_to(gx, x.shape)
-                key = _node(x)
-                if key in grads:
-                    grads[key] = grads[key] + gx if create_graph else Tensor(grads[key].data + gx.data)
-                else:
-                    grads[key] = gx
+                if gx.data.shape != x.data.shape:
+                    gx = sum_to(gx, x.data.shape)
                 g = x.creator
+                key = x if g is None else (g, x.output_index)
+                old = grads.get(key)
+                if old is None:
+                    grads[key] = gx
+                else:
+                    grads[key] = old + gx if create_graph else Tensor(old.data + gx.data)
                 if g is not None and g not in seen and (needed is None or g in needed):
                     seen.add(g)
                     heapq.heappush(heap, (-g.generation, next(counter), g))
@@ -144,8 +159,7 @@ def _run(outputs, grads, targets, retain_graph, create_graph):
 
 
 def _call_backward(f, gys):
-    if not anomaly.is_anomaly_enabled():
-        return f.backward(*gys)
+    """``f.backward`` under ``detect_anomaly``: a NaN made inside the formula names ``f``."""
     try:
         return f.backward(*gys)
     except FloatingPointError as exc:  # an op inside the backward formula made NaN/inf

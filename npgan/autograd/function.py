@@ -32,24 +32,31 @@ class Function:
     generation = 0
 
     def __call__(self, *inputs):
-        """Run ``forward`` on the inputs' arrays; record the graph if any input needs it."""
+        """Run ``forward`` on the inputs' arrays; record the graph if any input needs it.
+
+        This runs for every op, forward and (recorded or not) backward, so it is written
+        for speed: list comprehensions rather than generators, the single-output case
+        first, and nothing kept when nothing is recorded (the no_grad path, which every
+        backward pass without ``create_graph`` takes, is a forward plus a Tensor)."""
         outs = self.forward(*[x.data for x in inputs])
         single = not isinstance(outs, tuple)
         if single:
-            outs = (outs,)
-        outs = tuple(o if type(o) is np.ndarray else np.asarray(o) for o in outs)
-        if anomaly.is_anomaly_enabled():
+            outs = (outs if type(outs) is np.ndarray else np.asarray(outs),)
+        else:
+            outs = tuple([o if type(o) is np.ndarray else np.asarray(o) for o in outs])
+        if anomaly._enabled:
             anomaly.check(self, inputs, outs, "forward")
-        if grad_mode.is_grad_enabled() and any(x.requires_grad for x in inputs):
+        if grad_mode._enabled and any([x.requires_grad for x in inputs]):
             self.inputs = inputs
-            self.generation = max(x.generation for x in inputs)
-            outputs = tuple(Tensor(o, True, self, i) for i, o in enumerate(outs))
+            self.generation = max([x.generation for x in inputs])
+            outputs = [Tensor(o, True, self, i) for i, o in enumerate(outs)]
             self._output_refs = [weakref.ref(t) for t in outputs]
             if self.retain_output:
                 self._output_data = outs
-        else:
-            outputs = tuple(Tensor(o) for o in outs)
-        return outputs[0] if single else outputs
+            return outputs[0] if single else tuple(outputs)
+        if single:
+            return Tensor(outs[0])
+        return tuple([Tensor(o) for o in outs])
 
     def forward(self, *arrays):
         raise NotImplementedError

@@ -55,13 +55,12 @@ Why this layout (measured on the DCGAN layers, batch 64, float32; benchmarks/ben
 Arguments are validated here in Python, once per call, before any Numba or C code runs:
 each error names the op, the argument and its value.
 """
-import functools
-import inspect
 import numbers
 import os
 
 import numpy as np
 
+from .checking import checked, prepares as _prepares
 from .registry import kernel, register, register_lazy
 
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -236,32 +235,6 @@ def loop_threads(work):
 
 
 # --------------------------------------------------------------------------- the hot loops, shared checks
-
-_PREPARE = {}  # loop kernel name -> fn(public arguments) -> arguments of every implementation
-
-
-def _prepares(name):
-    def deco(fn):
-        _PREPARE[name] = fn
-        return fn
-    return deco
-
-
-def checked(name):
-    """Decorator: loop kernel ``name`` as callers see it -- the shared checks of this module
-    on the public arguments, then ``impl`` on the prepared ones (plain ints and C-contiguous
-    arrays of one float dtype, consistent with each other). Numba and C see only these."""
-    prepare = _PREPARE[name]
-
-    def deco(impl):
-        @functools.wraps(impl)
-        def run(*args, **kwargs):
-            return impl(*prepare(*args, **kwargs))
-        run.__signature__ = inspect.signature(prepare)
-        run.impl = impl
-        return run
-    return deco
-
 
 def _out_array(op, out, shape, dtype, *inputs):
     """``out`` (or a new array): C-contiguous, writeable, of ``shape`` and ``dtype``, and not

@@ -8,7 +8,7 @@ import numpy as np
 from npgan._C import ffi, lib
 
 from . import conv as _conv
-from .conv import checked
+from .checking import checked
 
 _SUFFIX = {np.dtype(np.float32): ("f32", "float *"), np.dtype(np.float64): ("f64", "double *")}
 

@@ -14,7 +14,7 @@ import numpy as np
 from numba import njit, prange
 
 from . import conv as _conv
-from .conv import checked
+from .checking import checked
 
 
 def _two_ways(fn):

@@ -16,14 +16,13 @@ This module holds, for each kernel:
 Every kernel returns a new array of the input dtype, except ``adam_update``, which
 updates its state arrays in place.
 """
-import functools
-import inspect
 import itertools
 import math
 from collections import namedtuple
 
 import numpy as np
 
+from .checking import checked, prepares as _prepares
 from .registry import register, register_lazy
 
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -83,30 +82,6 @@ def _finite(kernel, name, value, low=-math.inf, high=math.inf, low_open=False, h
         interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
         raise ValueError(f"{kernel}: {name} must be finite and in {interval}, got {value}")
     return value
-
-
-_PREPARE = {}  # kernel name -> fn(public arguments) -> arguments of the implementations
-
-
-def _prepares(name):
-    def deco(fn):
-        _PREPARE[name] = fn
-        return fn
-    return deco
-
-
-def checked(name):
-    """Decorator: kernel ``name`` as callers see it -- run the shared checks of this
-    module on the public arguments, then ``impl`` on the prepared ones."""
-    prepare = _PREPARE[name]
-
-    def deco(impl):
-        @functools.wraps(impl)
-        def kernel(*args, **kwargs):
-            return impl(*prepare(*args, **kwargs))
-        kernel.__signature__ = inspect.signature(prepare)
-        return kernel
-    return deco
 
 
 # --------------------------------------------------------------------------- LeakyReLU
@@ -265,9 +240,10 @@ _PREFERENCE = (
     # numpy 27 vs numba 47 vs C 95 at 16k, 78 vs 140 vs 400 at 50k; numba leads only at 1e6
     # (2900 vs 4900), larger than any BCE in a GAN (a batch of logits: 64 takes ~2-4 on all).
     (bce_with_logits_backward, ("numpy", "numba", "c")),
-    # numpy 36 vs numba 74 vs C 75 at 16k; 2100 vs 3900 vs 4000 at 1e6: numba and C run scalar
-    # sqrt and division (numba calls libm sqrtf); NumPy's whole-array passes are SIMD.
-    (adam_update, ("numpy", "c", "numba")),
+    # numba 3.3 vs numpy 24 vs C 46 at 16k; 35 vs 232 vs 490 at 200k: one SIMD pass once numba's
+    # loop has error_model="numpy" (see elementwise_numba.py); C's sqrt and division stay scalar
+    # under the build flags above, and NumPy makes ~12 passes over the arrays.
+    (adam_update, ("numba", "numpy", "c")),
 )
 
 for _reference, _preference in _PREFERENCE:

@@ -9,7 +9,7 @@ import numpy as np
 
 from npgan._C import ffi, lib
 
-from .elementwise import checked
+from .checking import checked
 
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 _C_ARRAY = {_F32: "float[]", _F64: "double[]"}

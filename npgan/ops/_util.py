@@ -20,20 +20,24 @@ def as_tensor(value, like, op):
 
 
 def binary_operands(a, b, op):
-    """Both operands as Tensors of one floating dtype, or a TypeError naming ``op``."""
+    """Both operands as Tensors of one floating dtype, or a TypeError naming ``op``.
+    (Operands of one shape, or with a 0-d one such as a Python number, always broadcast:
+    only other shape pairs are checked, which keeps ``x * 0.5`` cheap.)"""
     if not isinstance(a, Tensor):
         if not isinstance(b, Tensor):
             raise TypeError(f"{op}: expected at least one Tensor, got {type(a).__name__} and {type(b).__name__}")
         a = as_tensor(a, b, op)
-    else:
+    elif not isinstance(b, Tensor):
         b = as_tensor(b, a, op)
     if a.dtype != b.dtype:
         raise TypeError(f"{op}: dtype mismatch: {a.dtype} (shape {a.shape}) and {b.dtype} (shape {b.shape}); "
                         "npgan does not promote silently; convert one with .float() or .double()")
-    try:
-        np.broadcast_shapes(a.shape, b.shape)
-    except ValueError:
-        raise ValueError(f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
+    shape_a, shape_b = a.data.shape, b.data.shape
+    if shape_a != shape_b and shape_a and shape_b:
+        try:
+            np.broadcast_shapes(shape_a, shape_b)
+        except ValueError:
+            raise ValueError(f"{op}: shapes {shape_a} and {shape_b} cannot be broadcast together") from None
     return a, b
 
 

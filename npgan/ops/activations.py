@@ -4,6 +4,8 @@ leaky_relu is the hot one in GAN training, so its forward and its gradient run t
 the C/Numba kernels; its gradient is itself an op (``LeakyReLUGrad``) whose own
 backward reuses it, which closes the family under differentiation.
 """
+import math
+
 import numpy as np
 
 from ..autograd.function import Function
@@ -92,7 +94,7 @@ def relu(x):
 
 def leaky_relu(x, negative_slope=0.01):
     check_tensor(x, "leaky_relu")
-    if not isinstance(negative_slope, (int, float)) or not np.isfinite(negative_slope):
+    if not isinstance(negative_slope, (int, float)) or not math.isfinite(negative_slope):
         raise ValueError(f"leaky_relu: negative_slope must be a finite number, got {negative_slope!r}")
     return LeakyReLU(float(negative_slope))(x)
 

@@ -1,4 +1,5 @@
 """Reductions: sum, mean, var, amax/max, amin/min over ``dim`` with ``keepdim``."""
+import math
 from collections import namedtuple
 
 import numpy as np
@@ -6,7 +7,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ._util import check_tensor, normalize_dims
-from .shape import broadcast_to, reshape
+from .shape import BroadcastTo, Reshape, broadcast_to, reshape
 
 
 class Sum(Function):
@@ -20,9 +21,9 @@ class Sum(Function):
 
     def backward(self, gy):
         x = self.inputs[0]
-        if not self.keepdim:
-            gy = reshape(gy, _kept_shape(x.shape, self.dims))
-        return broadcast_to(gy, x.shape)
+        if not self.keepdim and self.dims:
+            gy = Reshape(_kept_shape(x.shape, self.dims))(gy)
+        return BroadcastTo(x.shape)(gy) if gy.shape != x.shape else gy
 
 
 class AMax(Function):
@@ -61,7 +62,7 @@ def sum(x, dim=None, keepdim=False, *, axis=None):
 
 def mean(x, dim=None, keepdim=False, *, axis=None):
     dims = _dims(x, dim if axis is None else axis, "mean")
-    n = int(np.prod([x.shape[d] for d in dims])) if dims else 1
+    n = math.prod([x.shape[d] for d in dims])
     if n == 0:
         raise ValueError(f"mean: reducing over an empty dimension of shape {x.shape}")
     return Sum(dims, keepdim)(x) / float(n)
@@ -73,7 +74,7 @@ def var(x, dim=None, keepdim=False, *, correction=1, unbiased=None, axis=None):
     dims = _dims(x, dim if axis is None else axis, "var")
     if unbiased is not None:
         correction = 1 if unbiased else 0
-    n = int(np.prod([x.shape[d] for d in dims])) if dims else 1
+    n = math.prod([x.shape[d] for d in dims])
     if n - correction <= 0:
         raise ValueError(f"var: {n} element(s) with correction={correction} leaves no degrees of freedom")
     d = x - mean(x, dims, keepdim=True)

@@ -23,7 +23,7 @@ class Reshape(Function):
         return x.reshape(self.shape)
 
     def backward(self, gy):
-        return reshape(gy, self.inputs[0].shape)
+        return Reshape(self.inputs[0].shape)(gy)
 
 
 class Permute(Function):
@@ -36,7 +36,10 @@ class Permute(Function):
         return np.transpose(x, self.axes)
 
     def backward(self, gy):
-        return permute(gy, tuple(np.argsort(self.axes)))
+        inverse = [0] * len(self.axes)
+        for i, axis in enumerate(self.axes):
+            inverse[axis] = i
+        return Permute(tuple(inverse))(gy)
 
 
 class BroadcastTo(Function):
@@ -66,7 +69,7 @@ class SumTo(Function):
         return y.reshape(self.shape)
 
     def backward(self, gy):
-        return broadcast_to(gy, self.inputs[0].shape)
+        return BroadcastTo(self.inputs[0].shape)(gy)
 
 
 class GetItem(Function):

@@ -1,0 +1,34 @@
+"""Smoke test of benchmarks/bench_steps.py: the npgan part of ``--quick`` runs and writes
+the documented JSON. No timing is asserted (tests never assert on wall time)."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytest.importorskip("threadpoolctl")  # the benchmark pins NumPy's BLAS pool with it
+
+SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks", "bench_steps.py")
+
+
+def test_quick_npgan_run_writes_the_table_as_json(tmp_path):
+    out = tmp_path / "steps.json"
+    proc = subprocess.run([sys.executable, SCRIPT, "--quick", "--libs", "npgan", "--workloads", "mlp_gan_b64",
+                           "--rss-steps", "6", "--json", str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "mlp_gan_b64" in proc.stdout and "npgan" in proc.stdout
+    report = json.loads(out.read_text())
+    assert set(report) == {"meta", "results", "memory"}
+    meta = report["meta"]
+    assert meta["threads"] == 2 and meta["rounds"] == 2 and "load_before" in meta
+    assert meta["libraries"]["npgan"]["version"].startswith("npgan")
+    assert any(pool["internal_api"] for pool in meta["libraries"]["npgan"]["blas"])
+    row, = report["results"]
+    assert row["workload"] == "mlp_gan_b64" and row["library"] == "npgan" and row["number"] == "1"
+    assert row["steps_timed"] >= 2 and 0 < row["min_ms"] <= row["median_ms"]
+    assert set(row["first_step_losses"]) >= {"d_loss", "g_loss"}
+    memory, = report["memory"]
+    assert memory["library"] == "npgan" and memory["steps"] == 6
+    assert memory["peak_rss_mb"] >= memory["rss_end_mb"] > 0 and isinstance(memory["flat"], bool)
