@@ -40,7 +40,8 @@ setup(
     install_requires=["numpy>=1.24", "cffi>=1.15", "numba>=0.58", "matplotlib>=3.6", "tqdm>=4.60"],
     extras_require={
         "test": ["pytest>=7", "hypothesis>=6"],
-        "bench": ["threadpoolctl>=3"],
+        # peers for benchmarks/bench_steps.py and bench_conv.py (never runtime dependencies)
+        "bench": ["threadpoolctl>=3", "torch==2.13.0", "dezero>=0.0.13"],
     },
     setup_requires=["cffi>=1.15"],
     cffi_modules=["csrc/build_ffi.py:ffibuilder"],
