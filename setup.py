@@ -41,7 +41,7 @@ setup(
     extras_require={
         "test": ["pytest>=7", "hypothesis>=6"],
         # peers for benchmarks/bench_steps.py and bench_conv.py (never runtime dependencies)
-        "bench": ["threadpoolctl>=3", "torch==2.13.0", "dezero>=0.0.13"],
+        "bench": ["threadpoolctl>=3", "torch==2.13.0", "dezero==0.0.13"],
     },
     setup_requires=["cffi>=1.15"],
     cffi_modules=["csrc/build_ffi.py:ffibuilder"],
