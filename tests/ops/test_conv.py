@@ -236,21 +236,6 @@ def test_gradients_match_the_formula(rng):
 
 # --------------------------------------------------------------------------- argument errors (never reach C)
 
-@pytest.fixture
-def c_forbidden(monkeypatch):
-    if "c" not in ng.available_backends():
-        pytest.skip("C extension not built")
-    from npgan.kernels import conv_c
-
-    class Forbidden:
-        def __getattr__(self, name):
-            raise AssertionError(f"C function {name} was reached with invalid arguments")
-
-    monkeypatch.setattr(conv_c, "lib", Forbidden())
-    previous = ng.get_backend()
-    ng.set_backend("c")
-    yield
-    ng.set_backend(previous)
 
 
 X = t(np.ones((2, 3, 8, 8)))
