@@ -74,6 +74,19 @@ def _start_library(name, threads):
     return module
 
 
+def _start_worker(name, threads, arrays_path):
+    """A worker's library step module and the shared arrays; ``(None, None)`` when the
+    library is not installed, after telling the parent so (a "skipped" JSON line)."""
+    import numpy as np
+    try:
+        module = _start_library(name, threads)
+    except ImportError as exc:
+        print(json.dumps({"skipped": f"{name} is not installed ({exc})"}), flush=True)
+        return None, None
+    with np.load(arrays_path) as f:
+        return module, {k: f[k] for k in f.files}
+
+
 def _rss_mb(field="VmRSS"):
     """This process's resident set (VmRSS) or its peak (VmHWM), in MB (Linux /proc)."""
     try:
@@ -90,14 +103,9 @@ def _rss_mb(field="VmRSS"):
 
 def worker(name, threads, arrays_path, workload_names):
     """Serve 'warm <workload>' and 'run <workload> <steps>' lines on stdin, one JSON line each."""
-    import numpy as np
-    try:
-        module = _start_library(name, threads)
-    except ImportError as exc:
-        print(json.dumps({"skipped": f"{name} is not installed ({exc})"}), flush=True)
+    module, arrays = _start_worker(name, threads, arrays_path)
+    if module is None:
         return
-    with np.load(arrays_path) as f:
-        arrays = {k: f[k] for k in f.files}
     steps, errors = {}, {}
     for wname in workload_names:
         try:
@@ -130,14 +138,9 @@ def worker(name, threads, arrays_path, workload_names):
 
 def rss_worker(name, threads, arrays_path, wname, n_steps):
     """Run ``n_steps`` steps of ``wname`` in a fresh process; print RSS samples as JSON."""
-    import numpy as np
-    try:
-        module = _start_library(name, threads)
-    except ImportError as exc:
-        print(json.dumps({"skipped": f"{name} is not installed ({exc})"}), flush=True)
+    module, arrays = _start_worker(name, threads, arrays_path)
+    if module is None:
         return
-    with np.load(arrays_path) as f:
-        arrays = {k: f[k] for k in f.files}
     after_import = _rss_mb()
     try:
         step = module.build(common.WORKLOADS[wname], arrays)

@@ -74,8 +74,7 @@ def main(argv=None):
     print(f"saddle point ({SADDLE[0]}, {SADDLE[1]}): max |partial derivative| = {np.abs(FIELD(SADDLE)).max():g}, "
           f"f_xx = {fxx:g} > 0 (convex in x), f_yy = {fyy:g} < 0 (concave in y)")
 
-    paths = {name: games.trajectory(step, START, n_steps) for name, step in SCHEMES.items()}
-    distances = {name: np.linalg.norm(path - SADDLE, axis=1) for name, path in paths.items()}
+    paths, distances = games.trajectories(SCHEMES, START, n_steps, saddle=SADDLE)
     print(f"distance to the saddle point after {n_steps} steps (start: {distances['simultaneous'][0]:.4f}):")
     for name, d in distances.items():
         print(f"  {name:32s} {d[-1]:.2e}")

@@ -50,8 +50,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     n_steps = 25 if args.quick else 45
 
-    paths = {name: games.trajectory(step, START, n_steps) for name, step in SCHEMES.items()}
-    radii = {name: np.linalg.norm(path, axis=1) for name, path in paths.items()}
+    paths, radii = games.trajectories(SCHEMES, START, n_steps, saddle=(0.0, 0.0))
     print(f"min_x max_y x*y from (x, y) = ({START[0]}, {START[1]}), step {LR}, {n_steps} steps")
     print(f"distance to (0, 0): start {radii['simultaneous'][0]:.4f}")
     for name, r in radii.items():

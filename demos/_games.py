@@ -8,7 +8,7 @@ loss_x over x, player y minimizes loss_y over y. A zero-sum game min_x max_y f i
 
 computed with npgan's autodiff, and every rule below is built from F alone. A rule is
 returned as a function z -> next z (z = np.array([x, y])), so ``trajectory`` runs any of
-them. With step size lr (alpha in the notes):
+them and ``trajectories`` compares several. With step size lr (alpha in the notes):
 
     simultaneous     z+ = z - lr F(z)                                     (seed 004)
     alternating      x+ = x - lr F_x(x, y);  y+ = y - lr F_y(x+, y)       (x moves first)
@@ -96,3 +96,12 @@ def trajectory(step, start, n_steps):
     for _ in range(n_steps):
         points.append(step(points[-1]))
     return np.stack(points)
+
+
+def trajectories(schemes, start, n_steps, saddle):
+    """Each rule of ``schemes`` ({name: step}) run from ``start`` for ``n_steps``: its
+    iterates (``trajectory``) and their distance to ``saddle`` at every step, as two
+    dicts keyed like ``schemes``."""
+    paths = {name: trajectory(step, start, n_steps) for name, step in schemes.items()}
+    distances = {name: np.linalg.norm(path - np.asarray(saddle), axis=1) for name, path in paths.items()}
+    return paths, distances

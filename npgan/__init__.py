@@ -1,7 +1,5 @@
 """npgan: a deep-learning engine written from scratch on NumPy, with C and Numba kernels,
 for training and explaining GANs on a CPU. The API follows PyTorch's names and layouts."""
-import numpy as np
-
 from . import kernels
 from .kernels import available_backends, get_backend, set_backend
 from .kernels._availability import warn_if_c_missing
@@ -13,28 +11,10 @@ from .autograd.engine import backward, grad
 from .autograd.anomaly import detect_anomaly
 from .autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops import *  # noqa: F401,F403  (the functional ops: add, exp, sum, cat, ...)
+from .creation import ones, ones_like, zeros, zeros_like
 from .random import get_rng_state, manual_seed, rand, randn, set_rng_state
 from . import nn, optim
 
 __version__ = "0.1.0"
-
-
-def zeros(*size, dtype=None, requires_grad=False):
-    from .random import _shape
-    return Tensor(np.zeros(_shape(size), dtype=dtype or get_default_dtype()), requires_grad=requires_grad)
-
-
-def ones(*size, dtype=None, requires_grad=False):
-    from .random import _shape
-    return Tensor(np.ones(_shape(size), dtype=dtype or get_default_dtype()), requires_grad=requires_grad)
-
-
-def zeros_like(x, requires_grad=False):
-    return Tensor(np.zeros_like(x.data), requires_grad=requires_grad)
-
-
-def ones_like(x, requires_grad=False):
-    return Tensor(np.ones_like(x.data), requires_grad=requires_grad)
-
 
 warn_if_c_missing()

@@ -52,176 +52,21 @@ Why this layout (measured on the DCGAN layers, batch 64, float32; benchmarks/ben
 * Chunks of >= MIN_CHUNK images keep the runs long and the chunk's matrices in cache
   (see CHUNK_BYTES below).
 
-Arguments are validated here in Python, once per call, before any Numba or C code runs:
-each error names the op, the argument and its value.
+Arguments are validated in ``conv_checks.py``, once per call, before any Numba or C code runs.
 """
-import numbers
 import os
 
 import numpy as np
 
-from .checking import checked, prepares as _prepares
+from .checking import checked
+# conv_checks also registers the loops' argument checks, which @checked below wraps around each loop
+from .conv_checks import conv2d_args, conv2d_weight_args, conv_transpose2d_args
 from .registry import kernel, register, register_lazy
-
-_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-_INT_MAX = 2**31 - 1  # sizes are passed to C as int
-
-
-# --------------------------------------------------------------------------- argument checks
-
-def pair(op, name, value, minimum):
-    """``value`` as a pair of ints (an int means the same in both dimensions), each >= minimum."""
-    if isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {name}={value!r}")
-    if isinstance(value, numbers.Integral):
-        value = (int(value), int(value))
-    elif isinstance(value, (tuple, list)) and len(value) == 2 and all(
-            isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_)) for v in value):
-        value = (int(value[0]), int(value[1]))
-    else:
-        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {name}={value!r}")
-    if min(value) < minimum or max(value) > _INT_MAX:
-        raise ValueError(f"{op}: {name} must be >= {minimum} in each dimension, got {name}={value}")
-    return value
-
-
-def float_array(op, name, a, ndim=None):
-    if not isinstance(a, np.ndarray):
-        raise TypeError(f"{op}: {name} must be a numpy.ndarray of float32 or float64, got {type(a).__name__}")
-    if a.dtype not in _FLOAT_DTYPES:
-        raise TypeError(f"{op}: {name} has dtype {a.dtype}; expected float32 or float64")
-    if ndim is not None and a.ndim != ndim:
-        raise ValueError(f"{op}: {name} must be {ndim}-D, got {name} of shape {a.shape}")
-    if any(s > _INT_MAX for s in a.shape):
-        raise ValueError(f"{op}: {name} of shape {a.shape} is too large (each size must be < 2**31)")
-    return a
-
-
-def same_dtype(op, name, a, ref_name, ref):
-    if a.dtype != ref.dtype:
-        raise TypeError(f"{op}: {name} has dtype {a.dtype} but {ref_name} has dtype {ref.dtype}; "
-                        f"convert one of them (no implicit casts)")
-
-
-def check_bias(op, b, channels, ref_name, ref):
-    if b is None:
-        return None
-    float_array(op, "bias", b, ndim=1)
-    same_dtype(op, "bias", b, ref_name, ref)
-    if b.shape != (channels,):
-        raise ValueError(f"{op}: bias must have shape ({channels},) (one per output channel), got {b.shape}")
-    return b
-
-
-def conv_output_size(op, in_size, kernel_size, stride, padding, dilation):
-    """OH, OW of conv2d; raises if the dilated kernel is larger than the padded input."""
-    out = []
-    for i, k, s, p, d in zip(in_size, kernel_size, stride, padding, dilation):
-        span = d * (k - 1) + 1
-        if span > i + 2 * p:
-            raise ValueError(
-                f"{op}: kernel_size={tuple(kernel_size)} (dilated span {d * (k - 1) + 1} with "
-                f"dilation={tuple(dilation)}) is larger than the padded input: input size "
-                f"{tuple(in_size)} with padding={tuple(padding)} gives "
-                f"{tuple(n + 2 * q for n, q in zip(in_size, padding))}")
-        out.append((i + 2 * p - span) // s + 1)
-    return tuple(out)
-
-
-def transposed_output_size(op, in_size, kernel_size, stride, padding, output_padding, dilation):
-    """OH, OW of conv_transpose2d; checks output_padding < max(stride, dilation) and OH >= 1."""
-    for op_, s, d in zip(output_padding, stride, dilation):
-        if op_ >= max(s, d):
-            raise ValueError(f"{op}: output_padding must be smaller than either stride or dilation, got "
-                             f"output_padding={tuple(output_padding)}, stride={tuple(stride)}, "
-                             f"dilation={tuple(dilation)}")
-    out = tuple((i - 1) * s - 2 * p + d * (k - 1) + q + 1
-                for i, k, s, p, q, d in zip(in_size, kernel_size, stride, padding, output_padding, dilation))
-    if min(out) < 1:
-        raise ValueError(f"{op}: the output size would be {out} (< 1): padding={tuple(padding)} is too large "
-                         f"for input size {tuple(in_size)}, kernel_size={tuple(kernel_size)}, "
-                         f"stride={tuple(stride)}, dilation={tuple(dilation)}")
-    return out
-
-
-def conv2d_args(x, w, b, stride, padding, dilation, op="conv2d"):
-    """Validated ``(x, w, b, stride, padding, dilation, (OH, OW))`` of conv2d."""
-    float_array(op, "input", x, ndim=4)
-    float_array(op, "weight", w, ndim=4)
-    same_dtype(op, "weight", w, "input", x)
-    stride = pair(op, "stride", stride, 1)
-    padding = pair(op, "padding", padding, 0)
-    dilation = pair(op, "dilation", dilation, 1)
-    if w.shape[0] < 1 or min(w.shape[2:]) < 1 or min(x.shape[1:]) < 1:
-        raise ValueError(f"{op}: empty weight {w.shape} or input {x.shape} (only the batch may be empty)")
-    if x.shape[1] != w.shape[1]:
-        raise ValueError(f"{op}: input has {x.shape[1]} channels (input shape {x.shape}) but weight of shape "
-                         f"{w.shape} expects {w.shape[1]}")
-    b = check_bias(op, b, w.shape[0], "input", x)
-    out = conv_output_size(op, x.shape[2:], w.shape[2:], stride, padding, dilation)
-    return x, w, b, stride, padding, dilation, out
-
-
-def conv_transpose2d_args(x, w, b, stride, padding, output_padding, dilation, op="conv_transpose2d"):
-    """Validated ``(x, w, b, stride, padding, output_padding, dilation, (OH, OW))``."""
-    float_array(op, "input", x, ndim=4)
-    float_array(op, "weight", w, ndim=4)
-    same_dtype(op, "weight", w, "input", x)
-    stride = pair(op, "stride", stride, 1)
-    padding = pair(op, "padding", padding, 0)
-    output_padding = pair(op, "output_padding", output_padding, 0)
-    dilation = pair(op, "dilation", dilation, 1)
-    if w.shape[1] < 1 or min(w.shape[2:]) < 1 or min(x.shape[1:]) < 1:
-        raise ValueError(f"{op}: empty weight {w.shape} or input {x.shape} (only the batch may be empty)")
-    if x.shape[1] != w.shape[0]:
-        raise ValueError(f"{op}: input has {x.shape[1]} channels (input shape {x.shape}) but weight of shape "
-                         f"{w.shape} expects {w.shape[0]} (weight is (in, out, KH, KW))")
-    b = check_bias(op, b, w.shape[1], "input", x)
-    out = transposed_output_size(op, x.shape[2:], w.shape[2:], stride, padding, output_padding, dilation)
-    if max(out) > _INT_MAX:
-        raise ValueError(f"{op}: output size {out} is too large")
-    return x, w, b, stride, padding, output_padding, dilation, out
-
-
-def conv2d_weight_args(x, gy, kernel_size, stride, padding, dilation, op="conv2d_weight"):
-    """Validated ``(x, gy, kernel_size, stride, padding, dilation)`` of conv2d_weight.
-
-    gy's spatial size must be one that a conv2d of x can produce with these arguments
-    (the natural OH, or -- as the input of the matching conv_transpose2d -- one with
-    H = (OH-1)SH - 2PH + DH(KH-1) + 1 + r, 0 <= r < max(SH, DH))."""
-    float_array(op, "input", x, ndim=4)
-    float_array(op, "grad_output", gy, ndim=4)
-    same_dtype(op, "grad_output", gy, "input", x)
-    kernel_size = pair(op, "kernel_size", kernel_size, 1)
-    stride = pair(op, "stride", stride, 1)
-    padding = pair(op, "padding", padding, 0)
-    dilation = pair(op, "dilation", dilation, 1)
-    if min(x.shape[1:]) < 1 or min(gy.shape[1:]) < 1:
-        raise ValueError(f"{op}: empty input {x.shape} or grad_output {gy.shape} (only the batch may be empty)")
-    if gy.shape[0] != x.shape[0]:
-        raise ValueError(f"{op}: grad_output has batch size {gy.shape[0]} but input has {x.shape[0]} "
-                         f"(shapes {gy.shape} and {x.shape})")
-    conv_output_size(op, x.shape[2:], kernel_size, stride, padding, dilation)
-    for i, o, k, s, p, d in zip(x.shape[2:], gy.shape[2:], kernel_size, stride, padding, dilation):
-        r = i - ((o - 1) * s - 2 * p + d * (k - 1) + 1)
-        if not 0 <= r < max(s, d):
-            raise ValueError(f"{op}: grad_output of shape {gy.shape} does not fit input of shape {x.shape} with "
-                             f"kernel_size={kernel_size}, stride={stride}, padding={padding}, dilation={dilation}")
-    return x, gy, kernel_size, stride, padding, dilation
 
 
 # --------------------------------------------------------------------------- threads of the hot loops
-# The C loops use OpenMP (libgomp), the Numba ones Numba's OpenMP layer, and the GEMMs
-# OpenBLAS's own thread pool. libgomp's default wait policy spins after each parallel
-# region, which on a machine with other work (or right before an OpenBLAS GEMM that wants
-# the same cores) made every region wait for a descheduled thread: measured with one of
-# the 2 cores busy elsewhere, im2col of (8, 128, 7, 7) took 4-8 ms with 2 spinning threads,
-# 0.72 ms serial and 0.74 ms with OMP_WAIT_POLICY=passive. So unless the user chose a
-# policy, npgan asks for passive waiting; libgomp reads it when it is loaded, which
-# ``import npgan`` does after this module (with the C extension), so it normally applies.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-# Waking the passive threads costs ~40 us, so only large loops go parallel. Measured (one
+# The loops' threads wait passively between parallel regions (OMP_WAIT_POLICY, threads.py),
+# and waking them costs ~40 us, so only large loops go parallel. Measured (one
 # 16-image chunk, ms, 1 thread -> 2): im2col (128,7,7,16) 2.5M values 0.23 -> 0.17,
 # col2im (64,14,14,16) 0.17 -> 0.15, but im2col (1,28,28,64) 0.3M values 0.04 -> 0.08.
 PARALLEL_MIN = 1 << 20  # elements moved below which a loop runs on one thread
@@ -232,85 +77,6 @@ def loop_threads(work):
     """How many threads the C / Numba loops use for ``work`` elements moved
     (``NPGAN_CONV_THREADS`` sets the most; default: the cores, at most 4)."""
     return 1 if work < PARALLEL_MIN else LOOP_THREADS
-
-
-# --------------------------------------------------------------------------- the hot loops, shared checks
-
-def _out_array(op, out, shape, dtype, *inputs):
-    """``out`` (or a new array): C-contiguous, writeable, of ``shape`` and ``dtype``, and not
-    overlapping any input (the loops read inputs while they write ``out``)."""
-    if out is None:
-        return np.empty(shape, dtype)
-    float_array(op, "out", out)
-    if out.shape != tuple(shape) or out.dtype != dtype:
-        raise ValueError(f"{op}: out has shape {out.shape} and dtype {out.dtype}; expected {tuple(shape)} and {dtype}")
-    if not (out.flags.c_contiguous and out.flags.writeable and out.flags.aligned):
-        raise ValueError(f"{op}: out must be C-contiguous, aligned and writeable")
-    if any(a is not None and np.may_share_memory(out, a) for a in inputs):
-        raise ValueError(f"{op}: out overlaps an input")
-    return out
-
-
-def _geometry(op, kernel_size, stride, padding, dilation, out_size):
-    return (pair(op, "kernel_size", kernel_size, 1) + pair(op, "stride", stride, 1)
-            + pair(op, "padding", padding, 0) + pair(op, "dilation", dilation, 1)
-            + pair(op, "out_size", out_size, 1))
-
-
-@_prepares("conv_im2col")
-def _im2col_args(x, kernel_size, stride, padding, dilation, out_size, out=None):
-    op = "conv_im2col"
-    float_array(op, "x", x, ndim=4)
-    geometry = _geometry(op, kernel_size, stride, padding, dilation, out_size)
-    if min(x.shape) < 1:
-        raise ValueError(f"{op}: x of shape {x.shape} (C, H, W, NB) is empty")
-    C, NB = x.shape[0], x.shape[3]
-    KH, KW, OH, OW = geometry[0], geometry[1], geometry[8], geometry[9]
-    out = _out_array(op, out, (C * KH * KW, OH * OW * NB), x.dtype, x)
-    return (np.ascontiguousarray(x), out) + geometry
-
-
-@_prepares("conv_col2im")
-def _col2im_args(cols, x_shape, kernel_size, stride, padding, dilation, out_size, out=None):
-    op = "conv_col2im"
-    float_array(op, "cols", cols, ndim=2)
-    if (not isinstance(x_shape, (tuple, list)) or len(x_shape) != 4
-            or not all(isinstance(s, numbers.Integral) and 1 <= s <= _INT_MAX for s in x_shape)):
-        raise ValueError(f"{op}: x_shape must be 4 sizes (C, H, W, NB), each >= 1, got x_shape={x_shape!r}")
-    C, H, W, NB = map(int, x_shape)
-    geometry = _geometry(op, kernel_size, stride, padding, dilation, out_size)
-    KH, KW, OH, OW = geometry[0], geometry[1], geometry[8], geometry[9]
-    if cols.shape != (C * KH * KW, OH * OW * NB):
-        raise ValueError(f"{op}: cols has shape {cols.shape}; x_shape={tuple(x_shape)}, kernel_size={(KH, KW)} "
-                         f"and out_size={(OH, OW)} need ({C * KH * KW}, {OH * OW * NB})")
-    out = _out_array(op, out, (C, H, W, NB), cols.dtype, cols)
-    return (np.ascontiguousarray(cols), out, C, H, W, NB) + geometry
-
-
-@_prepares("conv_transpose")
-def _transpose_args(a, bias=None, group=1, out=None):
-    op = "conv_transpose"
-    float_array(op, "a", a, ndim=2)
-    if isinstance(group, (bool, np.bool_)) or not isinstance(group, numbers.Integral) or group < 1:
-        raise ValueError(f"{op}: group must be a positive int, got group={group!r}")
-    R, S = a.shape
-    if bias is not None:
-        if R % group:
-            raise ValueError(f"{op}: a has {R} rows, not a multiple of group={group}")
-        check_bias(op, bias, R // group, "a", a)
-        bias = np.ascontiguousarray(bias)
-    out = _out_array(op, out, (S, R), a.dtype, a, bias)
-    return np.ascontiguousarray(a), bias, int(group), out
-
-
-@_prepares("conv_channel_sum")
-def _channel_sum_args(y):
-    op = "conv_channel_sum"
-    float_array(op, "y", y)
-    if y.ndim < 2:
-        raise ValueError(f"{op}: y must have a batch and a channel axis, got shape {y.shape}")
-    y = np.ascontiguousarray(y)
-    return (y.reshape(y.shape[0], y.shape[1], -1),)
 
 
 # --------------------------------------------------------------------------- NumPy reference (the definition)

@@ -6,7 +6,28 @@ from collections import OrderedDict
 from .module import Module
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: their children, in order, behave as a list --
+    ``len``, iteration, indexing (a slice is a new container of the subclass's own kind,
+    see ``_sliced``) and ``append``, which names the new child by its position."""
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self._sliced(list(self._modules.items())[index])
+        return list(self._modules.values())[index]
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+
+class Sequential(_ModuleSequence):
     """``Sequential(m0, m1, ...)`` or ``Sequential(OrderedDict(name=module, ...))``;
     forward feeds each module's output to the next."""
 
@@ -24,24 +45,13 @@ class Sequential(Module):
             input = module(input)
         return input
 
-    def __getitem__(self, index):
-        items = list(self._modules.items())
-        if isinstance(index, slice):
-            return Sequential(OrderedDict(items[index]))
-        return items[index][1]
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
+    @staticmethod
+    def _sliced(items):
+        """A slice keeps the children's names, as in PyTorch."""
+        return Sequential(OrderedDict(items))
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules whose parameters belong to the owner (a plain Python list's
     would be invisible to ``parameters()`` and ``state_dict()``)."""
 
@@ -49,21 +59,10 @@ class ModuleList(Module):
         super().__init__()
         self.extend(modules)
 
-    def __getitem__(self, index):
-        modules = list(self._modules.values())
-        if isinstance(index, slice):
-            return ModuleList(modules[index])
-        return modules[index]
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
+    @staticmethod
+    def _sliced(items):
+        """A slice renumbers the children from "0", as in PyTorch."""
+        return ModuleList(module for _, module in items)
 
     def extend(self, modules):
         for module in modules:

@@ -14,7 +14,7 @@ transposed conv that is out_channels * KH * KW, as PyTorch computes it.
 import numpy as np
 
 from ..autograd.dtypes import get_default_dtype
-from ..kernels.conv import pair
+from ..kernels.conv_checks import pair
 from ..ops.conv import conv2d, conv_transpose2d
 from .linear import reset_weight_and_bias
 from .module import Module

@@ -20,7 +20,7 @@ an input gradient one row longer than its input, which is cut off with an index.
 """
 from ..autograd.function import Function
 from ..kernels import kernel
-from ..kernels import conv as conv_kernels
+from ..kernels import conv_checks
 from ._util import check_tensor
 from .shape import broadcast_to, getitem, reshape
 
@@ -141,20 +141,27 @@ def _check_params(op, w, b):
         check_tensor(b, op, "bias")
 
 
+def _conv_layer(op, function, check_args, x, w, b, *geometry):
+    """What conv2d and conv_transpose2d share around their Function: an unbatched (C, H, W)
+    input as a batch of one, every argument validated by the kernel's ``check_args`` before
+    anything is recorded (errors name the argument and its value), then
+    ``function(*geometry as pairs)`` applied to (x, w) or (x, w, b)."""
+    x4, unbatched = _batched(op, x)
+    _check_params(op, w, b)
+    # check_args returns (x, w, b, *geometry as pairs, output size)
+    geometry = check_args(x4.data, w.data, None if b is None else b.data, *geometry)[3:-1]
+    inputs = (x4, w) if b is None else (x4, w, b)
+    y = function(*geometry)(*inputs)
+    return reshape(y, y.shape[1:]) if unbatched else y
+
+
 def conv2d(x, w, b=None, stride=1, padding=0, dilation=1):
     """2-D convolution (cross-correlation, as ``torch.nn.functional.conv2d``).
 
     x (N, C, H, W) or unbatched (C, H, W); w (O, C, KH, KW); b (O,) or None; stride,
     padding and dilation an int or a pair (height, width). Returns (N, O, OH, OW) with
     OH = (H + 2PH - DH(KH-1) - 1) // SH + 1."""
-    x4, unbatched = _batched("conv2d", x)
-    _check_params("conv2d", w, b)
-    # validated here, before anything is recorded; errors name the argument and its value
-    _, _, _, stride, padding, dilation, _ = conv_kernels.conv2d_args(
-        x4.data, w.data, None if b is None else b.data, stride, padding, dilation)
-    inputs = (x4, w) if b is None else (x4, w, b)
-    y = Conv2d(stride, padding, dilation)(*inputs)
-    return reshape(y, y.shape[1:]) if unbatched else y
+    return _conv_layer("conv2d", Conv2d, conv_checks.conv2d_args, x, w, b, stride, padding, dilation)
 
 
 def conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0, dilation=1):
@@ -164,13 +171,8 @@ def conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0, dilati
     x (N, C, H, W) or unbatched (C, H, W); w (C, O, KH, KW); b (O,) or None. Returns
     (N, O, OH, OW) with OH = (H-1)SH - 2PH + DH(KH-1) + OPH + 1; output_padding must be
     smaller than stride or dilation."""
-    x4, unbatched = _batched("conv_transpose2d", x)
-    _check_params("conv_transpose2d", w, b)
-    _, _, _, stride, padding, output_padding, dilation, _ = conv_kernels.conv_transpose2d_args(
-        x4.data, w.data, None if b is None else b.data, stride, padding, output_padding, dilation)
-    inputs = (x4, w) if b is None else (x4, w, b)
-    y = ConvTranspose2d(stride, padding, output_padding, dilation)(*inputs)
-    return reshape(y, y.shape[1:]) if unbatched else y
+    return _conv_layer("conv_transpose2d", ConvTranspose2d, conv_checks.conv_transpose2d_args, x, w, b,
+                       stride, padding, output_padding, dilation)
 
 
 def conv2d_weight(x, gy, kernel_size, stride=1, padding=0, dilation=1):
@@ -184,6 +186,6 @@ def conv2d_weight(x, gy, kernel_size, stride=1, padding=0, dilation=1):
         raise ValueError(f"conv2d_weight: grad_output of shape {gy.shape} must have as many dimensions as "
                          f"input of shape {x.shape}")
     gy4 = reshape(gy, (1,) + gy.shape) if unbatched else gy
-    _, _, kernel_size, stride, padding, dilation = conv_kernels.conv2d_weight_args(
+    _, _, kernel_size, stride, padding, dilation = conv_checks.conv2d_weight_args(
         x4.data, gy4.data, kernel_size, stride, padding, dilation)
     return Conv2dWeight(kernel_size, stride, padding, dilation)(x4, gy4)
