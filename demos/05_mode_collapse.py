@@ -38,11 +38,12 @@ import numpy as np
 from npgan import viz
 from npgan.gan.presets import TrainConfig
 from npgan.gan.run import generate, make_trainer
-from npgan.metrics import N_SAMPLES, mode_coverage
+from npgan.metrics import N_SAMPLES, ModeCoverage, mode_coverage, summarize
 
 DATASETS = ("ring8", "grid25")
 SNAPSHOT_POINTS = 500
 N_SNAPSHOTS = 5
+STEPS = 20000
 
 
 def models(gan="nsgan"):
@@ -80,38 +81,58 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=os.path.join("demo_out", "mode_collapse"))
     parser.add_argument("--quick", action="store_true", help="5 steps, tiny nets (for the tests)")
-    parser.add_argument("--steps", type=int, default=None, help="generator steps per model (default 2000)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--steps", type=int, default=None, help=f"generator steps per model (default {STEPS})")
+    parser.add_argument("--seed", type=int, default=0, help="the first training seed")
+    parser.add_argument("--seeds", type=int, default=1, help="train each model with this many seeds and report "
+                                                             "the mean and standard error (default 1)")
+    parser.add_argument("--data", default=",".join(DATASETS), help="comma-separated data sets (default: both)")
     parser.add_argument("--gan", choices=("nsgan", "minimax"), default="nsgan",
                         help="the vanilla GAN's generator cost")
     args = parser.parse_args(argv)
-    steps = args.steps or (5 if args.quick else 2000)
+    steps = args.steps or (5 if args.quick else STEPS)
+    datasets = args.data.split(",")
+    unknown = set(datasets) - set(DATASETS)
+    if unknown:
+        parser.error(f"--data: unknown data sets {sorted(unknown)}; choose from {DATASETS}")
+    seeds = range(args.seed, args.seed + args.seeds)
     os.makedirs(args.out, exist_ok=True)
 
-    table = []
-    for data in DATASETS:
+    runs, table = [], []
+    for data in datasets:
         finals = []
         for label, preset in models(args.gan).items():
-            snapshots, coverage, seconds, n_critic, dataset = run(preset, data, steps, args.seed, args.quick)
-            real, _ = dataset.sample(SNAPSHOT_POINTS, np.random.default_rng(0))
-            tag = preset.replace("-", "")
-            viz.save_snapshots(snapshots, os.path.join(args.out, f"snapshots_{data}_{tag}.png"),
-                               real=real, centres=dataset.centres, ncols=len(snapshots))
-            finals.append((f"{label}, step {steps}", snapshots[-1][1]))
-            table.append({"data": data, "model": label, "preset": preset, "steps": steps, "n_critic": n_critic,
-                          "seconds": seconds, **coverage.as_dict()})
+            rows = []
+            for seed in seeds:
+                snapshots, coverage, seconds, n_critic, dataset = run(preset, data, steps, seed, args.quick)
+                rows.append({"data": data, "model": label, "preset": preset, "seed": seed, "steps": steps,
+                             "n_critic": n_critic, "seconds": seconds, **coverage.as_dict()})
+                if seed == args.seed:  # the pictures show the first seed's run
+                    real, _ = dataset.sample(SNAPSHOT_POINTS, np.random.default_rng(0))
+                    viz.save_snapshots(snapshots, os.path.join(args.out, f"snapshots_{data}_{preset.replace('-', '')}.png"),
+                                       real=real, centres=dataset.centres, ncols=len(snapshots))
+                    finals.append((f"{label}, step {steps}", snapshots[-1][1]))
+            runs += rows
+            table.append({**{k: rows[0][k] for k in ("data", "model", "preset", "steps", "n_critic")},
+                          "seeds": len(rows), "num_modes": rows[0]["num_modes"],
+                          "seconds": float(np.mean([r["seconds"] for r in rows])),
+                          **summarize([ModeCoverage(r["modes_covered"], r["num_modes"], r["high_quality"],
+                                                    r["reverse_kl"]) for r in rows])})
         viz.save_snapshots(finals, os.path.join(args.out, f"final_{data}.png"), real=real,
                            centres=dataset.centres, ncols=len(finals))
 
-    print(f"mode coverage after {steps} generator steps, {N_SAMPLES} samples per model, seed {args.seed}")
-    print(f"{'data':7s} {'model':22s} {'steps':>6s} {'n_critic':>8s} {'modes':>7s} {'high quality':>12s} "
-          f"{'reverse KL':>10s} {'wall s':>7s}")
+    print(f"mode coverage after {steps} generator steps, {N_SAMPLES} samples per run, "
+          f"seeds {seeds.start}..{seeds.stop - 1} (mean +- standard error)")
+    print(f"{'data':7s} {'model':22s} {'steps':>6s} {'n_critic':>8s} {'modes':>13s} {'high quality %':>15s} "
+          f"{'reverse KL':>15s} {'wall s':>7s}")
     for r in table:
-        modes = f"{r['modes_covered']}/{r['num_modes']}"
-        print(f"{r['data']:7s} {r['model']:22s} {r['steps']:6d} {r['n_critic']:8d} {modes:>7s} "
-              f"{r['high_quality']:12.3f} {r['reverse_kl']:10.3f} {r['seconds']:7.1f}")
+        (m, m_se), (hq, hq_se), (kl, kl_se) = r["modes_covered"], r["high_quality"], r["reverse_kl"]
+        modes = f"{m:.1f}+-{m_se:.1f}/{r['num_modes']}"
+        quality = f"{100 * hq:.1f}+-{100 * hq_se:.1f}"
+        divergence = f"{kl:.3f}+-{kl_se:.3f}"
+        print(f"{r['data']:7s} {r['model']:22s} {r['steps']:6d} {r['n_critic']:8d} {modes:>13s} {quality:>15s} "
+              f"{divergence:>15s} {r['seconds']:7.1f}")
     print(f"pictures in {args.out}/")
-    return {"table": table}
+    return {"runs": runs, "table": table}
 
 
 if __name__ == "__main__":

@@ -17,7 +17,8 @@ def _train(args):
     config = TrainConfig(model=args.model, data=args.data, steps=args.steps, batch_size=args.batch_size,
                          lr=args.lr, n_critic=args.n_critic, seed=args.seed, update=args.update,
                          sample_every=args.sample_every, checkpoint_every=args.checkpoint_every,
-                         label_smoothing=args.label_smoothing)
+                         label_smoothing=args.label_smoothing, activation=args.activation,
+                         lr_decay=args.lr_decay)
     out = args.out or os.path.join("runs", args.model)
     print(f"npgan train: {args.model} — {PRESETS[args.model].why}")
     train(config, out, resume=args.resume, progress=not args.no_progress)
@@ -49,7 +50,7 @@ def _sample(args):
 
 
 def build_parser():
-    from .gan.presets import PRESETS
+    from .gan.presets import ACTIVATIONS, LR_DECAYS, PRESETS
     from .kernels import BACKENDS
 
     parser = argparse.ArgumentParser(prog="npgan", description="Train and explain GANs on a CPU with npgan.")
@@ -65,6 +66,11 @@ def build_parser():
     train.add_argument("--batch-size", type=int, default=None)
     train.add_argument("--lr", type=float, default=None, help="learning rate of both players (default: preset)")
     train.add_argument("--n-critic", type=int, default=None, help="D steps per G step (default: preset)")
+    train.add_argument("--activation", default=None, choices=ACTIVATIONS,
+                       help="hidden activation of the MLP models (default: preset)")
+    train.add_argument("--lr-decay", default=None, choices=LR_DECAYS,
+                       help="learning-rate schedule: none, or linear decay to zero over --steps (default: preset); "
+                            "--resume with a larger --steps spreads the rest of the decay over the new total")
     train.add_argument("--update", default="alternating", choices=["alternating", "simultaneous"])
     train.add_argument("--label-smoothing", type=float, default=0.0, help="one-sided label smoothing alpha")
     train.add_argument("--seed", type=int, default=0)

@@ -25,26 +25,35 @@ class Preset:
     latent_dim: int = 2
     gp_lambda: float = 10.0
     conditional: bool = False
+    activation: str = "leaky_relu"   # of the MLPs' hidden layers: leaky_relu | relu
+    lr_decay: str = "none"           # none | linear (to zero over the run's steps)
     why: str = ""
 
 
+# The 2-D mixture presets: ReLU MLPs (as the WGAN-GP paper's toy script) and both learning
+# rates decaying linearly to zero over the run. Measured on ring8 (non-saturating GAN, 20,000
+# steps, batch 64, seed 0; `npgan train --model nsgan --steps 20000 --activation A --lr-decay S`,
+# then `npgan eval`): LeakyReLU at a constant lr left 58% of the samples within 3 std of a
+# mode, ReLU 95%, ReLU with the decay 97%.
+TOY = dict(activation="relu", lr_decay="linear")
+
 PRESETS = {
-    "gan": Preset("bce-minimax", "mlp", "ring8", "adam", 2e-4, why=(
+    "gan": Preset("bce-minimax", "mlp", "ring8", "adam", 2e-4, **TOY, why=(
         "the original minimax game (Goodfellow et al., 2014); Adam 2e-4, beta1 0.5 from DCGAN")),
-    "nsgan": Preset("bce-ns", "mlp", "ring8", "adam", 2e-4, why=(
+    "nsgan": Preset("bce-ns", "mlp", "ring8", "adam", 2e-4, **TOY, why=(
         "non-saturating generator cost (NIPS 2016 tutorial); Adam 2e-4, beta1 0.5 from DCGAN")),
-    "mlgan": Preset("bce-ml", "mlp", "ring8", "adam", 2e-4, why=(
+    "mlgan": Preset("bce-ml", "mlp", "ring8", "adam", 2e-4, **TOY, why=(
         "maximum-likelihood generator cost (NIPS 2016 tutorial, section 3.2.3)")),
-    "lsgan": Preset("lsgan", "mlp", "ring8", "adam", 2e-4, why=(
+    "lsgan": Preset("lsgan", "mlp", "ring8", "adam", 2e-4, **TOY, why=(
         "least squares with a, b, c = 0, 1, 1 (Mao et al., 2017, eq. 9 setting); Adam 2e-4, beta1 0.5 as the paper")),
-    "wgan": Preset("wgan", "mlp", "ring8", "rmsprop", 5e-5, betas=(), n_critic=5, why=(
+    "wgan": Preset("wgan", "mlp", "ring8", "rmsprop", 5e-5, betas=(), n_critic=5, **TOY, why=(
         "weight clipping c = 0.01, RMSprop lr 5e-5, n_critic 5: the WGAN paper's Algorithm 1 defaults")),
     "wgan-gp": Preset("wgan-gp", "mlp", "ring8", "adam", 1e-4, betas=(0.5, 0.9), n_critic=5, batch_size=256,
-                      gp_lambda=0.1, why=(
+                      gp_lambda=0.1, **TOY, why=(
         "lambda 0.1, beta1 0.5, Adam 1e-4, n_critic 5: the WGAN-GP paper's own toy script (gan_toy.py). "
         "Measured here on ring8: with it all 8 modes are covered from about step 500; with Algorithm 1's "
         "defaults (lambda 10, betas (0, 0.9), lr 1e-4) it covered 1 mode after 1500 steps")),
-    "hinge": Preset("hinge", "mlp", "ring8", "adam", 2e-4, why="hinge loss (SNGAN, BigGAN)"),
+    "hinge": Preset("hinge", "mlp", "ring8", "adam", 2e-4, **TOY, why="hinge loss (SNGAN, BigGAN)"),
     "cgan": Preset("bce-ns", "mlp", "digits", "adam", 2e-4, latent_dim=100, conditional=True, why=(
         "conditional GAN (Mirza and Osindero, 2014): one-hot labels concatenated to z and to D's input")),
     "dcgan": Preset("bce-ns", "dcgan", "digits", "adam", 2e-4, latent_dim=100, why=(
@@ -52,6 +61,10 @@ PRESETS = {
     "dcgan-wgan-gp": Preset("wgan-gp", "dcgan", "digits", "adam", 1e-4, betas=(0.0, 0.9), n_critic=5, latent_dim=100,
                             why="the DCGAN generator with a BN-free conv critic and WGAN-GP's Algorithm 1 defaults"),
 }
+
+
+ACTIVATIONS = ("leaky_relu", "relu")
+LR_DECAYS = ("none", "linear")
 
 
 @dataclass
@@ -76,6 +89,8 @@ class TrainConfig:
     checkpoint_every: int = 500
     log_every: int = 10
     dtype: str = "float32"
+    activation: Optional[str] = None
+    lr_decay: Optional[str] = None
     extra: dict = field(default_factory=dict)
 
     def resolved(self):
@@ -86,11 +101,16 @@ class TrainConfig:
         values = asdict(self)
         for name, preset_value in (("data", p.data), ("batch_size", p.batch_size), ("lr", p.lr),
                                    ("n_critic", p.n_critic), ("latent_dim", p.latent_dim),
-                                   ("gp_lambda", p.gp_lambda)):
+                                   ("gp_lambda", p.gp_lambda), ("activation", p.activation),
+                                   ("lr_decay", p.lr_decay)):
             if values[name] is None:
                 values[name] = preset_value
         values["hidden"] = tuple(values["hidden"])
         values["lsgan_abc"] = tuple(values["lsgan_abc"])
+        if values["activation"] not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {ACTIVATIONS}, got {values['activation']!r}")
+        if values["lr_decay"] not in LR_DECAYS:
+            raise ValueError(f"lr_decay must be one of {LR_DECAYS}, got {values['lr_decay']!r}")
         return TrainConfig(**values)
 
     def to_json(self):
@@ -103,6 +123,9 @@ class TrainConfig:
         if unknown:
             raise ValueError(f"TrainConfig: unknown keys {sorted(unknown)}")
         values = dict(data)
+        # runs saved before these fields existed trained LeakyReLU MLPs at a constant lr
+        values.setdefault("activation", "leaky_relu")
+        values.setdefault("lr_decay", "none")
         for key in ("hidden", "lsgan_abc"):
             if key in values:
                 values[key] = tuple(values[key])
@@ -142,11 +165,19 @@ def build(config):
         G = dcgan_generator(config.latent_dim)
         D = dcgan_discriminator(dropout=0.0 if preset.game in ("wgan", "wgan-gp") else 0.3)
     else:
-        G = MLPGenerator(config.latent_dim, dataset.shape, config.hidden, num_classes)
-        D = MLPDiscriminator(dataset.shape, config.hidden, num_classes)
+        G = MLPGenerator(config.latent_dim, dataset.shape, config.hidden, num_classes, config.activation)
+        D = MLPDiscriminator(dataset.shape, config.hidden, num_classes, config.activation)
     if config.dtype == "float64":
         G.double()
         D.double()
     opt_g = _optimizer(preset, G.parameters(), config.lr)
     opt_d = _optimizer(preset, D.parameters(), config.lr)
     return G, D, opt_g, opt_d, _game(preset, config), dataset
+
+
+def schedulers(config, opt_g, opt_d):
+    """The learning-rate schedules of a resolved ``config``, stepped once per generator step:
+    none, or both players' lr decaying linearly to zero over ``config.steps``."""
+    if config.lr_decay == "none":
+        return []
+    return [optim.lr_scheduler.LinearLR(opt, 1.0, 0.0, total_iters=config.steps) for opt in (opt_g, opt_d)]

@@ -22,7 +22,7 @@ from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
 from ..serialization import load_checkpoint, save_checkpoint
 from .. import viz
-from .presets import TrainConfig, build
+from .presets import PRESETS, TrainConfig, build, schedulers
 from .trainer import GANTrainer
 
 CHECKPOINT = "checkpoint.npz"
@@ -33,10 +33,10 @@ def make_trainer(config):
     """A fresh, seeded trainer for a resolved config (same seed -> same initial weights)."""
     ng_random.manual_seed(config.seed)
     G, D, opt_g, opt_d, game, dataset = build(config)
-    from .presets import PRESETS
     num_classes = dataset.num_classes if PRESETS[config.model].conditional else None
     trainer = GANTrainer(G, D, opt_g, opt_d, game, dataset.sample, config.latent_dim, config.batch_size,
-                         config.n_critic, config.update, num_classes, seed=config.seed)
+                         config.n_critic, config.update, num_classes, seed=config.seed,
+                         schedulers=schedulers(config, opt_g, opt_d))
     return trainer, dataset
 
 
@@ -61,7 +61,8 @@ def load_run(path):
 
 
 class _MetricsCSV:
-    """Appends rows to metrics.csv; on resume, drops rows past the checkpoint's step."""
+    """Appends rows to metrics.csv; on resume, drops rows past the checkpoint's step (and
+    starts a new file when a checkpoint was copied into a directory without one)."""
 
     COLUMNS = ["step", "d_loss", "g_loss", "wasserstein", "gp", "steps_per_s"]
 
@@ -71,7 +72,7 @@ class _MetricsCSV:
             with open(path, newline="") as f:
                 rows = [r for r in csv.DictReader(f) if int(r["step"]) <= resume_step]
             self._write(rows)
-        elif resume_step is None:
+        else:
             self._write([])
 
     def _write(self, rows):
@@ -128,6 +129,9 @@ def train(config, out, resume=False, progress=True, log=print):
         if saved.model != config.model or saved.data != config.data:
             raise ValueError(f"--resume: {ckpt_path} is a {saved.model!r} run on {saved.data!r}, "
                              f"not {config.model!r} on {config.data!r}")
+        if saved.lr_decay != "none" and saved.steps != config.steps:
+            log(f"--resume: the learning rate decays over {config.steps} steps from here on, "
+                f"not the {saved.steps} this run started with")
         config = TrainConfig(**{**saved.to_json(), "steps": config.steps})
         metrics_csv = _MetricsCSV(os.path.join(out, "metrics.csv"), resume_step=trainer.step_count)
     else:

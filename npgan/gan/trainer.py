@@ -24,9 +24,10 @@ UPDATES = ("alternating", "simultaneous")
 
 class GANTrainer:
     def __init__(self, generator, discriminator, opt_g, opt_d, game, sample_real, latent_dim,
-                 batch_size=64, n_critic=1, update="alternating", num_classes=None, seed=0):
+                 batch_size=64, n_critic=1, update="alternating", num_classes=None, seed=0, schedulers=()):
         """``sample_real(batch_size, rng) -> (x, labels or None)`` as NumPy arrays;
-        ``num_classes`` makes the models conditional: G(z, y) and D(x, y)."""
+        ``num_classes`` makes the models conditional: G(z, y) and D(x, y); ``schedulers``
+        (``npgan.optim.lr_scheduler``) step once after every generator step."""
         if n_critic < 1:
             raise ValueError(f"GANTrainer: n_critic must be >= 1, got {n_critic}")
         if update not in UPDATES:
@@ -40,6 +41,7 @@ class GANTrainer:
         self.n_critic = n_critic
         self.update = update
         self.num_classes = num_classes
+        self.schedulers = list(schedulers)
         self.rng = np.random.default_rng(seed)
         if hasattr(game, "generator"):
             game.generator = self.rng
@@ -107,6 +109,8 @@ class GANTrainer:
             g_loss = self._generator_loss()
             self._apply(self.opt_g, g_params, g_loss)
         self.step_count += 1
+        for scheduler in self.schedulers:
+            scheduler.step()
         metrics["g_loss"] = g_loss.item()
         return metrics
 
@@ -117,12 +121,19 @@ class GANTrainer:
             "G": dict(self.G.state_dict()), "D": dict(self.D.state_dict()),
             "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
             "rng": self.rng.bit_generator.state,
+            "schedulers": [s.state_dict() for s in self.schedulers],
         }
 
     def load_state_dict(self, state):
+        saved = state.get("schedulers", [])
+        if len(saved) != len(self.schedulers):
+            raise ValueError(f"GANTrainer.load_state_dict: {len(saved)} lr schedulers saved, "
+                             f"the trainer has {len(self.schedulers)}")
         self.G.load_state_dict(state["G"])
         self.D.load_state_dict(state["D"])
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
         self.rng.bit_generator.state = state["rng"]
         self.step_count = int(state["step"])
+        for scheduler, s in zip(self.schedulers, saved):
+            scheduler.load_state_dict(s)

@@ -48,10 +48,15 @@ def mode_coverage(samples, centres, std, threshold=3.0):
 
 
 def summarize(results):
-    """Mean and standard error of each field over several seeds' ``ModeCoverage``."""
+    """Mean and standard error of each field over several seeds' ``ModeCoverage``. The
+    standard error is 0 for one seed and NaN when a value is infinite (the reverse KL of
+    a run without a single high-quality sample)."""
     out = {}
     for field in ("modes_covered", "high_quality", "reverse_kl"):
         v = np.array([getattr(r, field) for r in results], dtype=np.float64)
-        se = v.std(ddof=1) / np.sqrt(len(v)) if len(v) > 1 else 0.0
+        if len(v) == 1:
+            se = 0.0
+        else:
+            se = v.std(ddof=1) / np.sqrt(len(v)) if np.all(np.isfinite(v)) else float("nan")
         out[field] = (float(v.mean()), float(se))
     return out

@@ -3,6 +3,7 @@ check the plumbing -- the pictures are written and the returned tables have ever
 values in their valid ranges -- and nothing about how well the GANs train."""
 import math
 
+import numpy as np
 import pytest
 
 from .test_demos import load
@@ -53,13 +54,27 @@ def test_training_demo_writes_its_pictures(run, filename, pictures):
 
 def test_mode_collapse_table(run):
     results, _ = run("05_mode_collapse.py")
-    table = results["table"]
-    assert [(r["data"], r["preset"]) for r in table] == [
-        (d, m) for d in ("ring8", "grid25") for m in ("nsgan", "lsgan", "wgan-gp")]
-    for r in table:
+    expected = [(d, m) for d in ("ring8", "grid25") for m in ("nsgan", "lsgan", "wgan-gp")]
+    assert [(r["data"], r["preset"]) for r in results["runs"]] == expected  # one seed in --quick
+    assert [(r["data"], r["preset"]) for r in results["table"]] == expected
+    for r, row in zip(results["runs"], results["table"]):
         check_coverage(r, {"ring8": 8, "grid25": 25}[r["data"]])
-        assert r["steps"] == 5 and r["seconds"] >= 0.0
+        assert r["steps"] == 5 and r["seconds"] >= 0.0 and r["seed"] == 0
         assert r["n_critic"] == (5 if r["preset"] == "wgan-gp" else 1)
+        # one seed: the means are that run's values and the standard errors are 0
+        assert row["seeds"] == 1
+        for key in ("modes_covered", "high_quality", "reverse_kl"):
+            assert row[key] == (r[key], 0.0)
+
+
+def test_mode_collapse_seeds_give_mean_and_standard_error(tmp_path):
+    results = load("05_mode_collapse.py").main(["--quick", "--out", str(tmp_path), "--seeds", "2",
+                                                "--data", "ring8"])
+    for row in results["table"]:
+        runs = [r for r in results["runs"] if r["preset"] == row["preset"]]
+        assert [r["seed"] for r in runs] == [0, 1]
+        hq = np.array([r["high_quality"] for r in runs])
+        assert row["high_quality"] == pytest.approx((hq.mean(), hq.std(ddof=1) / np.sqrt(2)))
 
 
 def test_dcgan_digits_scores(run):

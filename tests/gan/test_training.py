@@ -8,7 +8,8 @@ import pytest
 
 from npgan import cli
 from npgan.gan.presets import PRESETS, TrainConfig
-from npgan.gan.run import load_run, train
+from npgan.gan.run import checkpoint_state, load_run, make_trainer, train
+from npgan.serialization import save_checkpoint
 
 TINY = dict(hidden=(16, 16), batch_size=8, sample_every=3, checkpoint_every=2, log_every=1)
 
@@ -39,9 +40,12 @@ def test_every_model_trains_a_few_steps(model, tmp_path):
 @pytest.mark.parametrize("model,update", [("wgan-gp", "alternating"), ("nsgan", "simultaneous"),
                                           ("wgan", "alternating"), ("cgan", "alternating")])
 def test_resume_continues_the_exact_trajectory(model, update, tmp_path):
-    straight = train(tiny(model, 6, update=update), str(tmp_path / "a"), progress=False, log=lambda s: None)
-    train(tiny(model, 3, update=update), str(tmp_path / "b"), progress=False, log=lambda s: None)
-    resumed = train(tiny(model, 6, update=update), str(tmp_path / "b"), resume=True, progress=False,
+    """A 3-step run extended to 6 equals a 6-step run (at a constant lr: a decaying one
+    spreads over --steps, see the next test)."""
+    kw = dict(update=update, lr_decay="none")
+    straight = train(tiny(model, 6, **kw), str(tmp_path / "a"), progress=False, log=lambda s: None)
+    train(tiny(model, 3, **kw), str(tmp_path / "b"), progress=False, log=lambda s: None)
+    resumed = train(tiny(model, 6, **kw), str(tmp_path / "b"), resume=True, progress=False,
                     log=lambda s: None)
     a, b = params(straight), params(resumed)
     assert a.keys() == b.keys()
@@ -50,6 +54,47 @@ def test_resume_continues_the_exact_trajectory(model, update, tmp_path):
     assert straight.rng.bit_generator.state == resumed.rng.bit_generator.state
     rows = (tmp_path / "b" / "metrics.csv").read_text().strip().splitlines()
     assert [r.split(",")[0] for r in rows[1:]] == [str(i) for i in range(1, 7)]
+
+
+def test_resume_with_linear_lr_decay_continues_the_exact_trajectory(tmp_path):
+    """A 6-step run with lr decaying to zero, stopped after its step 3 checkpoint (as if
+    killed) and resumed, equals the uninterrupted run, learning rates included."""
+    config = tiny("nsgan", 6, lr_decay="linear", checkpoint_every=3)
+    straight = train(config, str(tmp_path / "a"), progress=False, log=lambda s: None)
+    trainer, _ = make_trainer(config.resolved())
+    for _ in range(3):
+        trainer.step()
+    os.makedirs(tmp_path / "b")
+    save_checkpoint(str(tmp_path / "b" / "checkpoint.npz"), checkpoint_state(trainer, config.resolved()))
+    resumed = train(config, str(tmp_path / "b"), resume=True, progress=False, log=lambda s: None)
+    a, b = params(straight), params(resumed)
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+    lr = 2e-4 * (1 - 6 / 6)
+    for opt in (straight.opt_g, straight.opt_d, resumed.opt_g, resumed.opt_d):
+        assert opt.param_groups[0]["lr"] == pytest.approx(lr, abs=1e-20)
+
+
+def test_linear_lr_decay_reaches_the_optimizers():
+    trainer, _ = make_trainer(tiny("nsgan", 4, lr_decay="linear", lr=1e-3).resolved())
+    seen = []
+    for _ in range(4):
+        seen.append(trainer.opt_d.param_groups[0]["lr"])
+        trainer.step()
+    np.testing.assert_allclose(seen, [1e-3, 0.75e-3, 0.5e-3, 0.25e-3], rtol=1e-12)
+
+
+def test_configs_saved_before_activation_and_lr_decay_existed_load_as_they_trained():
+    saved = TrainConfig(model="wgan-gp").to_json()
+    del saved["activation"], saved["lr_decay"]
+    config = TrainConfig.from_json(saved).resolved()
+    assert (config.activation, config.lr_decay) == ("leaky_relu", "none")
+
+
+@pytest.mark.parametrize("field,value", [("activation", "gelu"), ("lr_decay", "cosine")])
+def test_unknown_activation_or_schedule_is_a_clear_error(field, value):
+    with pytest.raises(ValueError, match=f"{field}.*{value}"):
+        TrainConfig(model="nsgan", **{field: value}).resolved()
 
 
 def test_simultaneous_differs_from_alternating(tmp_path):

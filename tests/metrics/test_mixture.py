@@ -41,5 +41,10 @@ def test_summary_mean_and_standard_error():
     from npgan.metrics import ModeCoverage
     s = summarize([ModeCoverage(8, 8, 0.9, 0.1), ModeCoverage(6, 8, 0.7, 0.3)])
     assert s["modes_covered"] == (7.0, pytest.approx(1.0))
+    one = summarize([ModeCoverage(8, 8, 0.9, 0.1)])
+    assert one["high_quality"] == (0.9, 0.0)
+    with np.errstate(all="raise"):  # an infinite KL gives a NaN standard error, silently
+        lost = summarize([ModeCoverage(8, 8, 0.9, 0.1), ModeCoverage(0, 8, 0.0, np.inf)])
+    assert lost["reverse_kl"][0] == np.inf and np.isnan(lost["reverse_kl"][1])
     with pytest.raises(ValueError, match="mode_coverage"):
         mode_coverage(np.zeros((3, 3)), np.zeros((2, 2)), 0.1)
