@@ -27,7 +27,8 @@ still small: the samples are near the modes but not yet within 3 std of them. On
 one run: rerun with ``--seed`` before trusting a difference of a mode or two; the wall
 times are only comparable on an otherwise idle machine.
 
-    python demos/05_mode_collapse.py [--out DIR] [--quick] [--steps N] [--seed S] [--gan nsgan|minimax]
+    python demos/05_mode_collapse.py [--out DIR] [--quick] [--steps N] [--seed S] [--seeds K]
+                                     [--data ring8,grid25] [--models nsgan,lsgan,wgan-gp] [--gan nsgan|minimax]
 """
 import argparse
 import os
@@ -88,19 +89,28 @@ def main(argv=None):
     parser.add_argument("--data", default=",".join(DATASETS), help="comma-separated data sets (default: both)")
     parser.add_argument("--gan", choices=("nsgan", "minimax"), default="nsgan",
                         help="the vanilla GAN's generator cost")
+    parser.add_argument("--models", default=None,
+                        help="comma-separated presets to train (default: all three), e.g. wgan-gp")
     args = parser.parse_args(argv)
     steps = args.steps or (5 if args.quick else STEPS)
     datasets = args.data.split(",")
     unknown = set(datasets) - set(DATASETS)
     if unknown:
         parser.error(f"--data: unknown data sets {sorted(unknown)}; choose from {DATASETS}")
+    chosen = models(args.gan)
+    if args.models:
+        wanted = args.models.split(",")
+        unknown = set(wanted) - set(chosen.values())
+        if unknown:
+            parser.error(f"--models: unknown presets {sorted(unknown)}; choose from {list(chosen.values())}")
+        chosen = {label: preset for label, preset in chosen.items() if preset in wanted}
     seeds = range(args.seed, args.seed + args.seeds)
     os.makedirs(args.out, exist_ok=True)
 
     runs, table = [], []
     for data in datasets:
         finals = []
-        for label, preset in models(args.gan).items():
+        for label, preset in chosen.items():
             rows = []
             for seed in seeds:
                 snapshots, coverage, seconds, n_critic, dataset = run(preset, data, steps, seed, args.quick)
