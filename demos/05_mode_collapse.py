@@ -14,7 +14,8 @@ Gaussian mixtures the collapse can be counted (seed 003, the VEEGAN / PacGAN pro
 Three games with the same MLPs, data and seed, each with its preset's optimizer settings
 (``npgan.gan.presets``): the non-saturating GAN (``nsgan``; ``--gan minimax`` for the
 original saturating ``gan``), least squares (``lsgan``; Mao et al., 2017) and WGAN-GP
-(``wgan-gp``, n_critic = 5; Gulrajani et al., 2017). Every model trains for the same number
+(``wgan-gp``, n_critic = 5; Gulrajani et al., 2017); and one remedy, PacGAN4 (``pacgan``;
+Lin et al., 2018): the non-saturating GAN whose D judges 4 samples at once. Every model trains for the same number
 of generator steps; WGAN-GP spends five critic steps per generator step, so it is slower
 per step, and the table gives the wall time.
 
@@ -50,7 +51,7 @@ STEPS = 20000
 def models(gan="nsgan"):
     """{label: preset name}, in table order."""
     vanilla = {"nsgan": ("GAN (non-saturating)", "nsgan"), "minimax": ("GAN (minimax)", "gan")}[gan]
-    return dict([vanilla, ("LSGAN", "lsgan"), ("WGAN-GP", "wgan-gp")])
+    return dict([vanilla, ("LSGAN", "lsgan"), ("WGAN-GP", "wgan-gp"), ("PacGAN4", "pacgan")])
 
 
 def snapshot_steps(steps, n=N_SNAPSHOTS):

@@ -18,7 +18,7 @@ def _train(args):
                          lr=args.lr, n_critic=args.n_critic, seed=args.seed, update=args.update,
                          sample_every=args.sample_every, checkpoint_every=args.checkpoint_every,
                          label_smoothing=args.label_smoothing, activation=args.activation,
-                         lr_decay=args.lr_decay)
+                         lr_decay=args.lr_decay, pack=args.pack)
     out = args.out or os.path.join("runs", args.model)
     print(f"npgan train: {args.model} — {PRESETS[args.model].why}")
     train(config, out, resume=args.resume, progress=not args.no_progress)
@@ -71,6 +71,8 @@ def build_parser():
     train.add_argument("--lr-decay", default=None, choices=LR_DECAYS,
                        help="learning-rate schedule: none, or linear decay to zero over --steps (default: preset); "
                             "--resume with a larger --steps spreads the rest of the decay over the new total")
+    train.add_argument("--pack", type=int, default=None,
+                       help="samples the discriminator judges at once, PacGAN (default: preset; pacgan: 4)")
     train.add_argument("--update", default="alternating", choices=["alternating", "simultaneous"])
     train.add_argument("--label-smoothing", type=float, default=0.0, help="one-sided label smoothing alpha")
     train.add_argument("--seed", type=int, default=0)

@@ -71,6 +71,29 @@ class MLPDiscriminator(nn.Module):
         return self.net(x)
 
 
+class PackedDiscriminator(nn.Module):
+    """PacGAN (Lin et al., 2018): D judges ``pack`` = m samples at once. A batch of N
+    samples, all real or all generated, is cut into N/m groups of m consecutive samples,
+    each group flattened into one input of an MLP:
+
+        D_m(x_1, ..., x_m) = MLP(concat(x_1, ..., x_m))       (N, *shape) -> (N/m, 1)
+
+    A generator that drops modes gives groups whose members are too alike, which D_m can
+    see and a one-sample D cannot; the paper shows packing penalizes mode collapse."""
+
+    def __init__(self, in_shape, pack, hidden=(256, 256), activation="leaky_relu"):
+        super().__init__()
+        self.pack = pack
+        self.net = MLPDiscriminator((pack * int(np.prod(in_shape)),), hidden, None, activation)
+
+    def forward(self, x):
+        n = x.shape[0]
+        if n % self.pack:
+            raise ValueError(f"PackedDiscriminator: a batch of {n} samples does not split into groups of "
+                             f"pack = {self.pack}")
+        return self.net(x.reshape((n // self.pack, -1)))
+
+
 def one_hot(labels, num_classes, dtype):
     """Constant one-hot rows for integer ``labels`` (N,) -> (N, num_classes)."""
     y = np.asarray(getattr(labels, "data", labels))

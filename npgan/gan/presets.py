@@ -9,7 +9,7 @@ from typing import Optional
 from .. import optim
 from ..data import get_dataset
 from .games import BCEGame, HingeGame, LSGANGame, WGANGame, WGANGPGame
-from .models import MLPDiscriminator, MLPGenerator, dcgan_discriminator, dcgan_generator
+from .models import MLPDiscriminator, MLPGenerator, PackedDiscriminator, dcgan_discriminator, dcgan_generator
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,7 @@ class Preset:
     latent_dim: int = 2
     gp_lambda: float = 10.0
     conditional: bool = False
+    pack: int = 1                    # samples D judges at once (PacGAN)
     activation: str = "leaky_relu"   # of the MLPs' hidden layers: leaky_relu | relu
     lr_decay: str = "none"           # none | linear (to zero over the run's steps)
     why: str = ""
@@ -54,6 +55,9 @@ PRESETS = {
         "Measured here on ring8: with it all 8 modes are covered from about step 500; with Algorithm 1's "
         "defaults (lambda 10, betas (0, 0.9), lr 1e-4) it covered 1 mode after 1500 steps")),
     "hinge": Preset("hinge", "mlp", "ring8", "adam", 2e-4, **TOY, why="hinge loss (SNGAN, BigGAN)"),
+    "pacgan": Preset("bce-ns", "mlp", "ring8", "adam", 2e-4, batch_size=256, pack=4, **TOY, why=(
+        "PacGAN4 (Lin et al., 2018): the non-saturating GAN whose D judges 4 samples at once; "
+        "batch 256, so D sees 64 groups per step as the others see 64 samples")),
     "cgan": Preset("bce-ns", "mlp", "digits", "adam", 2e-4, latent_dim=100, conditional=True, why=(
         "conditional GAN (Mirza and Osindero, 2014): one-hot labels concatenated to z and to D's input")),
     "dcgan": Preset("bce-ns", "dcgan", "digits", "adam", 2e-4, latent_dim=100, why=(
@@ -91,6 +95,7 @@ class TrainConfig:
     dtype: str = "float32"
     activation: Optional[str] = None
     lr_decay: Optional[str] = None
+    pack: Optional[int] = None
     extra: dict = field(default_factory=dict)
 
     def resolved(self):
@@ -102,7 +107,7 @@ class TrainConfig:
         for name, preset_value in (("data", p.data), ("batch_size", p.batch_size), ("lr", p.lr),
                                    ("n_critic", p.n_critic), ("latent_dim", p.latent_dim),
                                    ("gp_lambda", p.gp_lambda), ("activation", p.activation),
-                                   ("lr_decay", p.lr_decay)):
+                                   ("lr_decay", p.lr_decay), ("pack", p.pack)):
             if values[name] is None:
                 values[name] = preset_value
         values["hidden"] = tuple(values["hidden"])
@@ -111,6 +116,7 @@ class TrainConfig:
             raise ValueError(f"activation must be one of {ACTIVATIONS}, got {values['activation']!r}")
         if values["lr_decay"] not in LR_DECAYS:
             raise ValueError(f"lr_decay must be one of {LR_DECAYS}, got {values['lr_decay']!r}")
+        _check_pack(self.model, p, values["pack"], values["batch_size"])
         return TrainConfig(**values)
 
     def to_json(self):
@@ -130,6 +136,18 @@ class TrainConfig:
             if key in values:
                 values[key] = tuple(values[key])
         return cls(**values)
+
+
+def _check_pack(model, preset, pack, batch_size):
+    if isinstance(pack, bool) or not isinstance(pack, int) or pack < 1:
+        raise ValueError(f"pack must be an int >= 1, got {pack!r}")
+    if pack == 1:
+        return
+    if preset.architecture != "mlp" or preset.conditional or preset.game == "wgan-gp":
+        raise ValueError(f"pack = {pack}: model {model!r} can't pack; packing needs an unconditional MLP "
+                         f"discriminator and no gradient penalty (whose norm is per sample)")
+    if batch_size % pack:
+        raise ValueError(f"pack = {pack} must divide batch_size = {batch_size}")
 
 
 def _game(preset, config):
@@ -166,7 +184,8 @@ def build(config):
         D = dcgan_discriminator(dropout=0.0 if preset.game in ("wgan", "wgan-gp") else 0.3)
     else:
         G = MLPGenerator(config.latent_dim, dataset.shape, config.hidden, num_classes, config.activation)
-        D = MLPDiscriminator(dataset.shape, config.hidden, num_classes, config.activation)
+        D = MLPDiscriminator(dataset.shape, config.hidden, num_classes, config.activation) if config.pack == 1 \
+            else PackedDiscriminator(dataset.shape, config.pack, config.hidden, config.activation)
     if config.dtype == "float64":
         G.double()
         D.double()

@@ -40,7 +40,7 @@ def check_coverage(row, num_modes):
 
 @pytest.mark.parametrize("filename, pictures", [
     ("05_mode_collapse.py", ["final_ring8.png", "final_grid25.png"]
-     + [f"snapshots_{d}_{m}.png" for d in ("ring8", "grid25") for m in ("nsgan", "lsgan", "wgangp")]),
+     + [f"snapshots_{d}_{m}.png" for d in ("ring8", "grid25") for m in ("nsgan", "lsgan", "wgangp", "pacgan")]),
     ("07_dcgan_digits.py", ["samples_dcgan.png", "samples_dcgan_wgan_gp.png", "final_dcgan.png",
                             "final_dcgan_wgan_gp.png", "real.png"]),
     ("08_smoothing_and_ncritic.py", ["d_on_real.png", "smoothing_samples.png", "wasserstein_estimate.png",
@@ -54,7 +54,7 @@ def test_training_demo_writes_its_pictures(run, filename, pictures):
 
 def test_mode_collapse_table(run):
     results, _ = run("05_mode_collapse.py")
-    expected = [(d, m) for d in ("ring8", "grid25") for m in ("nsgan", "lsgan", "wgan-gp")]
+    expected = [(d, m) for d in ("ring8", "grid25") for m in ("nsgan", "lsgan", "wgan-gp", "pacgan")]
     assert [(r["data"], r["preset"]) for r in results["runs"]] == expected  # one seed in --quick
     assert [(r["data"], r["preset"]) for r in results["table"]] == expected
     for r, row in zip(results["runs"], results["table"]):
