@@ -183,6 +183,18 @@ def _ask(proc, line):
     return json.loads(proc.stdout.readline())
 
 
+def _cpu():
+    """The CPU's model name and current clock as /proc/cpuinfo gives them (Linux), so that
+    tables from different hosts are not compared as if they came from one."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            fields = {k.strip(): v.strip() for k, v in (line.split(":", 1) for line in f if ":" in line)}
+    except OSError:
+        return platform.processor() or None
+    model, mhz = fields.get("model name", ""), fields.get("cpu MHz")
+    return f"{model}, {mhz} MHz" if mhz else model or None
+
+
 def _load():
     try:
         return list(os.getloadavg())
@@ -330,7 +342,7 @@ def main(argv=None):
     meta = {"command": " ".join([os.path.basename(sys.executable)] + sys.argv), "threads": args.threads,
             "npgan_env": args.npgan_env,
             "rounds": rounds, "python": platform.python_version(), "machine": platform.machine(),
-            "cpu_count": os.cpu_count(), "load_before": _load()}
+            "cpu": _cpu(), "cpu_count": os.cpu_count(), "load_before": _load()}
     with tempfile.TemporaryDirectory(prefix="npgan_bench_") as tmp:
         arrays_path = os.path.join(tmp, "arrays.npz")
         import numpy as np

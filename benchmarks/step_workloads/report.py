@@ -50,6 +50,7 @@ def check_targets(rows, memory):
 
 
 def print_table(rows, memory, meta):
+    print(f"# cpu: {meta.get('cpu')} x {meta.get('cpu_count')}")
     print(f"# threads={meta['threads']}; rounds={meta['rounds']}; load average before {meta['load_before']}, "
           f"after {meta['load_after']}")
     for lib, m in meta["libraries"].items():
