@@ -91,7 +91,6 @@ def main(argv=None):
     small = {"hidden": (16, 16), "batch_size": 16} if args.quick else {}
     os.makedirs(args.out, exist_ok=True)
 
-    rng = np.random.default_rng([args.seed, 1])
     probe_real = None
 
     # (a) one-sided label smoothing on the non-saturating GAN

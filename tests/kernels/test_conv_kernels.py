@@ -6,7 +6,6 @@ import itertools
 import numpy as np
 import pytest
 
-import npgan as ng
 from npgan.kernels import conv as K
 from npgan.kernels import implementations, kernel
 
