@@ -39,8 +39,9 @@ The one-sample discriminators (GAN, LSGAN) sharpen their modes but drop some; WG
 packing cover every ring mode on every seed and share the mass out evenly, but on grid25
 they miss two or three modes and their samples stay spread between the modes (PacGAN's
 paper: 7.8/8 at 95.9% and 24.8/25 at 93.6%). Packing two samples and training twice as long
-does better than every row above and than the paper (``npgan train --model pacgan --pack 2 --batch-size 128 --steps 40000
---data D --seed S``, then ``npgan eval --seeds 3``; about 260 s per run on one core):
+does better than every row above and than the paper (``npgan train --model pacgan --pack 2
+--batch-size 128 --steps 40000 --data D --seed S``, then ``npgan eval --seeds 3``; about
+260 s per run on one core):
 
     grid25  PacGAN2, 40,000 steps, seeds 0-2   25/25 every seed   94.2 / 94.8 / 95.0 %   KL 0.005
     ring8   PacGAN2, 40,000 steps, seeds 0-2   8/8 every seed     97.2 / 97.3 / 97.5 %   KL 0.002-0.006
