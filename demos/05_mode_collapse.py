@@ -62,7 +62,7 @@ import numpy as np
 from npgan import viz
 from npgan.gan.presets import TrainConfig
 from npgan.gan.run import generate, make_trainer
-from npgan.metrics import N_SAMPLES, ModeCoverage, mode_coverage, summarize
+from npgan.metrics import N_SAMPLES, mode_coverage, summarize
 
 DATASETS = ("ring8", "grid25")
 SNAPSHOT_POINTS = 500
@@ -139,22 +139,23 @@ def main(argv=None):
     for data in datasets:
         finals = []
         for label, preset in chosen.items():
-            rows, steps = [], steps_of(preset)
+            rows, coverages, steps = [], [], steps_of(preset)
             for seed in seeds:
                 snapshots, coverage, seconds, n_critic, dataset = run(preset, data, steps, seed, args.quick)
+                coverages.append(coverage)
                 rows.append({"data": data, "model": label, "preset": preset, "seed": seed, "steps": steps,
                              "n_critic": n_critic, "seconds": seconds, **coverage.as_dict()})
                 if seed == args.seed:  # the pictures show the first seed's run
                     real, _ = dataset.sample(SNAPSHOT_POINTS, np.random.default_rng(0))
                     name = f"snapshots_{data}_{preset.replace('-', '')}.png"
-                    viz.save_snapshots(snapshots, os.path.join(args.out, name), real=real, centres=dataset.centres, ncols=len(snapshots))
+                    viz.save_snapshots(snapshots, os.path.join(args.out, name), real=real, centres=dataset.centres,
+                                       ncols=len(snapshots))
                     finals.append((f"{label}, step {steps}", snapshots[-1][1]))
             runs += rows
             table.append({**{k: rows[0][k] for k in ("data", "model", "preset", "steps", "n_critic")},
                           "seeds": len(rows), "num_modes": rows[0]["num_modes"],
                           "seconds": float(np.mean([r["seconds"] for r in rows])),
-                          **summarize([ModeCoverage(r["modes_covered"], r["num_modes"], r["high_quality"],
-                                                    r["reverse_kl"]) for r in rows])})
+                          **summarize(coverages)})
         viz.save_snapshots(finals, os.path.join(args.out, f"final_{data}.png"), real=real,
                            centres=dataset.centres, ncols=len(finals))
 
