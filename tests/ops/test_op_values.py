@@ -52,6 +52,22 @@ def test_unary_forward(fn, ref):
     np.testing.assert_allclose(fn(t(A)).data, ref(A), rtol=1e-13, atol=1e-15)
 
 
+def test_matmul_of_broadcast_operands_matches_numpy():
+    # operands with zero strides (broadcast views, as a sum's gradient is) take a copy to BLAS
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((5, 7))
+    ones_row = np.broadcast_to(np.full((1, 1), 0.5), (1, 5))    # strides (0, 0)
+    ones_col = np.broadcast_to(rng.standard_normal((7, 1)), (7, 3))  # strides (8, 0)
+    a, b = ng.from_numpy(ones_row), ng.from_numpy(ones_col)  # shares memory: keeps the zero strides
+    assert 0 in a.data.strides and 0 in b.data.strides
+    np.testing.assert_allclose((a @ t(x)).data, 0.5 * x.sum(0, keepdims=True), rtol=1e-14)
+    np.testing.assert_allclose((t(x) @ b).data, x @ np.ascontiguousarray(ones_col), rtol=1e-14)
+    # and in a backward: d/dW sum(x W^T) = ones^T x, with the ones broadcast
+    w = t(rng.standard_normal((1, 7)), requires_grad=True)
+    gw, = ng.grad(F.linear(t(x), w).sum(), [w])
+    np.testing.assert_allclose(gw.data, x.sum(0, keepdims=True), rtol=1e-14)
+
+
 def test_max_with_dim_returns_values_and_indices():
     values, indices = t(A).max(1)
     np.testing.assert_array_equal(indices.data, A.argmax(1))
