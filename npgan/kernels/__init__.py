@@ -8,6 +8,7 @@ from .registry import (BACKENDS, available_backends, backend_of, get_backend, im
                        register, register_lazy, set_backend)
 from . import elementwise  # noqa: F401  (registers the elementwise / loss / optimizer kernels)
 from . import conv  # noqa: F401
+from . import dropout  # noqa: F401
 from .allocator import reuse_large_allocations
 
 reuse_large_allocations()  # large temporaries reused, not faulted in fresh every step (see allocator.py)
