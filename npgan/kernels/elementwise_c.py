@@ -62,6 +62,18 @@ def bce_with_logits_backward(x, t, gy):
 
 @checked("adam_update")
 def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, s):
+    _adam_update_one(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, s)
+
+
+@checked("adam_update_multi")
+def adam_update_multi(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, s):
+    # One C call per parameter; the checks ran once, for all of them, in ``checked``.
+    for param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq in zip(params, grads, exp_avgs, exp_avg_sqs,
+                                                                 max_exp_avg_sqs):
+        _adam_update_one(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, s)
+
+
+def _adam_update_one(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, s):
     amsgrad_state = ffi.NULL if max_exp_avg_sq is None else _ptr(max_exp_avg_sq)
     _ADAM_UPDATE[param.dtype](_ptr(param), _ptr(grad), _ptr(exp_avg), _ptr(exp_avg_sq), amsgrad_state,
                               s.one_minus_beta1, s.beta2, s.one_minus_beta2, s.eps, s.weight_decay,

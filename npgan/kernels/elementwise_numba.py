@@ -94,6 +94,18 @@ def bce_with_logits_backward(x, t, gy):
 
 @checked("adam_update")
 def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, s):
+    _adam_update_one(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, s)
+
+
+@checked("adam_update_multi")
+def adam_update_multi(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, s):
+    # One compiled call per parameter; the checks ran once, for all of them, in ``checked``.
+    for param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq in zip(params, grads, exp_avgs, exp_avg_sqs,
+                                                                 max_exp_avg_sqs):
+        _adam_update_one(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, s)
+
+
+def _adam_update_one(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, s):
     amsgrad = max_exp_avg_sq is not None
     # Without AMSGrad the loop still needs an array of the right type there; it is never read.
     max_state = max_exp_avg_sq if amsgrad else exp_avg_sq

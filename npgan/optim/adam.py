@@ -1,5 +1,5 @@
-"""Adam (Kingma & Ba, 2015), as ``torch.optim.Adam``; the update of each parameter runs
-in the ``adam_update`` kernel (C / Numba / NumPy, see ``npgan.kernels.elementwise``):
+"""Adam (Kingma & Ba, 2015), as ``torch.optim.Adam``; the update runs in the
+``adam_update_multi`` kernel (C / Numba / NumPy, see ``npgan.kernels.elementwise``):
 
     g     = grad + weight_decay * param
     m     = beta1 m + (1 - beta1) g               exp_avg
@@ -8,6 +8,13 @@ in the ``adam_update`` kernel (C / Numba / NumPy, see ``npgan.kernels.elementwis
     param = param - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 
 (the two divisions by 1 - beta^t are the bias corrections of the zero-initialized averages).
+
+``step`` makes one kernel call per parameter group (one per step count and dtype when
+they differ), not one ``adam_update`` call per parameter: the argument checks then run
+once per group. That removes ~6 us per parameter (float32, one thread, dev machine;
+``adam_update`` spends ~6.5 us of a ~9 us call on a small parameter checking its
+arguments): a GAN MLP training step updates 12 parameters, a WGAN-GP step with 5 critic
+updates ~40. The numbers are the same, bit for bit.
 """
 import numpy as np
 
@@ -29,14 +36,39 @@ class Adam(Optimizer):
         for i, beta in enumerate(group["betas"]):
             check_range("Adam", f"beta parameter at index {i}", beta, high=1.0)
 
-    def update(self, param, grad, state, group):
-        if not state:
-            state["step"] = 0
-            state["exp_avg"] = np.zeros(param.shape, dtype=param.dtype)
-            state["exp_avg_sq"] = np.zeros(param.shape, dtype=param.dtype)
-            if group["amsgrad"]:
-                state["max_exp_avg_sq"] = np.zeros(param.shape, dtype=param.dtype)
-        state["step"] += 1
+    def update_group(self, params, group):
+        """One Adam step of ``params`` (the parameters of ``group`` that have a gradient).
+
+        Each parameter keeps its own ``state["step"]``, as in PyTorch: one that had no
+        gradient on an earlier step is behind the others, and its bias corrections differ.
+        The parameters are batched by (step, dtype, whether the state has AMSGrad's
+        ``max_exp_avg_sq``), one kernel call per batch; a step count is advanced only once
+        its update has been done, so a rejected call leaves the states consistent."""
+        amsgrad = group["amsgrad"]
+        batches = {}  # (step, dtype, amsgrad state) -> [states, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs]
+        for p in params:
+            param = p.data
+            state = self.state.get(p)
+            if not state:
+                state = self.state[p] = {"step": 0, "exp_avg": np.zeros(param.shape, dtype=param.dtype),
+                                         "exp_avg_sq": np.zeros(param.shape, dtype=param.dtype)}
+                if amsgrad:
+                    state["max_exp_avg_sq"] = np.zeros(param.shape, dtype=param.dtype)
+            max_exp_avg_sq = state.get("max_exp_avg_sq")
+            key = (state["step"] + 1, param.dtype, max_exp_avg_sq is not None)
+            batch = batches.get(key)
+            if batch is None:
+                batch = batches[key] = [[], [], [], [], [], None if max_exp_avg_sq is None else []]
+            batch[0].append(state)
+            batch[1].append(param)
+            batch[2].append(p.grad.data)
+            batch[3].append(state["exp_avg"])
+            batch[4].append(state["exp_avg_sq"])
+            if max_exp_avg_sq is not None:
+                batch[5].append(max_exp_avg_sq)
         beta1, beta2 = group["betas"]
-        kernel("adam_update")(param.data, grad, state["exp_avg"], state["exp_avg_sq"], state.get("max_exp_avg_sq"),
-                              group["lr"], beta1, beta2, group["eps"], group["weight_decay"], state["step"])
+        update = kernel("adam_update_multi")
+        for (step, _, _), (states, *arrays) in batches.items():
+            update(*arrays, group["lr"], beta1, beta2, group["eps"], group["weight_decay"], step)
+            for state in states:
+                state["step"] = step

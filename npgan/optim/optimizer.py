@@ -29,7 +29,9 @@ def check_range(optimizer, name, value, low=0.0, high=None, low_open=False):
 
 class Optimizer:
     """Subclasses define ``check_hyperparameters(group)`` and ``update(param, grad,
-    state, group)``, the update of one parameter on NumPy arrays, in place."""
+    state, group)``, the update of one parameter on NumPy arrays, in place -- or, to update
+    the parameters of a group together (one kernel call for all), ``update_group(params,
+    group)`` instead of ``update``."""
 
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
@@ -47,6 +49,12 @@ class Optimizer:
 
     def update(self, param, grad, state, group):
         raise NotImplementedError
+
+    def update_group(self, params, group):
+        """Update ``params``, the parameters of ``group`` that have a gradient, in their
+        order; by default one ``update`` each."""
+        for p in params:
+            self.update(p, p.grad.data, self.state.setdefault(p, {}), group)
 
     def add_param_group(self, param_group):
         """Add a group of parameters with its own hyper-parameters (e.g. a smaller lr)."""
@@ -84,9 +92,9 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None:
-                    self.update(p, p.grad.data, self.state.setdefault(p, {}), group)
+            params = [p for p in group["params"] if p.grad is not None]
+            if params:
+                self.update_group(params, group)
         return loss
 
     def state_dict(self):
