@@ -132,9 +132,16 @@ def names():
     return sorted(_kernels)
 
 
+def _shapes(a):
+    """An argument as the trace prints it: arrays as their shapes, also inside lists."""
+    if isinstance(a, (list, tuple)):
+        return [_shapes(x) for x in a]
+    return getattr(a, "shape", a)
+
+
 def _traced(name, backend, fn):
     def traced(*args, **kwargs):
-        shapes = [getattr(a, "shape", a) for a in args]
+        shapes = [_shapes(a) for a in args]
         print(f"[npgan kernel] {name} ({backend}) {shapes}", file=sys.stderr)
         return fn(*args, **kwargs)
     return traced

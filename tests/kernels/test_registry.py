@@ -52,3 +52,14 @@ def test_debug_flag_prints_each_kernel_call():
     out = subprocess.run([sys.executable, "-c", code], env={"NPGAN_DEBUG_KERNELS": "1", "PATH": ""},
                          capture_output=True, text=True, check=True)
     assert "[npgan kernel] leaky_relu_forward" in out.stderr and "(2, 3)" in out.stderr
+
+
+def test_debug_trace_prints_lists_of_arrays_as_shapes():
+    code = ("import numpy as np, npgan as ng;"
+            "p = ng.nn.Parameter(ng.tensor(np.ones((2, 3), np.float32)));"
+            "p.grad = ng.tensor(np.full((2, 3), 0.5, np.float32));"
+            "ng.optim.Adam([p]).step()")
+    out = subprocess.run([sys.executable, "-c", code], env={"NPGAN_DEBUG_KERNELS": "1", "PATH": ""},
+                         capture_output=True, text=True, check=True)
+    assert "[npgan kernel] adam_update_multi" in out.stderr and "[(2, 3)]" in out.stderr
+    assert "0.5" not in out.stderr  # no array contents
