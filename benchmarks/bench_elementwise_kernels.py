@@ -3,8 +3,8 @@
 Sizes: 64 (a batch of discriminator logits: what the BCE loss sees in a GAN), 64*256
 (an MLP hidden layer of a 64-batch), 64*784 (a 64-batch of MNIST images) and 1e6 (a
 large parameter tensor). The fastest backend per kernel and size is
-starred; the ``auto_rank`` of each registration in ``npgan/kernels/elementwise.py`` is
-set from these numbers. Each time is the best of 3 repeats of the mean over an
+starred; the ``auto_rank`` of each registration in ``npgan/kernels/elementwise.py`` and
+``npgan/kernels/dropout.py`` is set from these numbers. Each time is the best of 3 repeats of the mean over an
 auto-ranged number of calls, including the Python-side checks every caller pays.
 
     python benchmarks/bench_elementwise_kernels.py
@@ -17,7 +17,7 @@ import npgan.kernels as K
 
 SIZES = (64, 64 * 256, 64 * 784, 1_000_000)
 KERNELS = ("leaky_relu_forward", "leaky_relu_backward", "bce_with_logits_forward",
-           "bce_with_logits_backward", "adam_update")
+           "bce_with_logits_backward", "adam_update", "dropout_mask")
 
 
 def arguments(name, n, rng):
@@ -32,6 +32,8 @@ def arguments(name, n, rng):
         return x, t
     if name == "bce_with_logits_backward":
         return x, t, gy
+    if name == "dropout_mask":
+        return (n,), 0.3, 12345, np.float32
     # Adam as a DCGAN uses it (lr 2e-4, betas (0.5, 0.999)); state updated in place each call.
     state = [np.zeros(n, np.float32) for _ in range(2)]
     return (x, gy, *state, None, 2e-4, 0.5, 0.999, 1e-8, 0.0, 10)

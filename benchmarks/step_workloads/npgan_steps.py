@@ -1,5 +1,8 @@
 """npgan's training steps: the real training loop (``GANTrainer``, the games and models of
-``npgan.gan``), exactly what ``npgan train`` runs."""
+``npgan.gan``), exactly what ``npgan train`` runs -- including its one pass of D on
+cat([real, fake]) for the MLP discriminators (``joint_discriminator_pass="auto"``; the
+PyTorch and DeZero steps score real and fake in two passes, as their loops are written).
+The DCGAN discriminator has Dropout, so "auto" scores it in two passes, like the peers."""
 import os
 
 import npgan

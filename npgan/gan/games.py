@@ -11,9 +11,23 @@ D), so one training loop runs them all. Each game takes D as a callable on a bat
 | ``WGANGame(clip)`` | E f(G(z)) - E f(x) | -E f(G(z)) | weights clipped to [-c, c] |
 | ``WGANGPGame(lam)`` | E f(G(z)) - E f(x) + GP | -E f(G(z)) | gradient penalty |
 | ``HingeGame()`` | E relu(1-D(x)) + E relu(1+D(G(z))) | -E D(G(z)) | — |
+
+Every ``discriminator_loss`` scores real and fake through ``_scores``: one pass of D on
+both batches when the trainer's critic says that is safe (its ``joint_scores``, see
+``npgan.gan.joint``), two passes for a plain callable.
 """
 from . import objectives as obj
 from .penalties import clip_weights, gradient_penalty
+
+
+def _scores(D, real, fake):
+    """(D(real), D(fake)): ``D.joint_scores(real, fake)`` if D has it (the trainer's
+    ``Critic``, which decides between one pass and two), else ``D(real), D(fake)``."""
+    joint_scores = getattr(D, "joint_scores", None)
+    if joint_scores is None:
+        return D(real), D(fake)
+    return joint_scores(real, fake)
+
 
 _GENERATOR_COSTS = {
     "minimax": obj.minimax_generator_loss,
@@ -34,7 +48,7 @@ class BCEGame:
         self.label_smoothing = label_smoothing
 
     def discriminator_loss(self, D, real, fake):
-        real_logits, fake_logits = D(real), D(fake)
+        real_logits, fake_logits = _scores(D, real, fake)
         loss = obj.discriminator_loss(real_logits, fake_logits, self.label_smoothing)
         return loss, {"d_loss": loss.item()}
 
@@ -50,7 +64,7 @@ class LSGANGame:
         self.a, self.b, self.c = a, b, c
 
     def discriminator_loss(self, D, real, fake):
-        loss = obj.lsgan_discriminator_loss(D(real), D(fake), self.a, self.b)
+        loss = obj.lsgan_discriminator_loss(*_scores(D, real, fake), self.a, self.b)
         return loss, {"d_loss": loss.item()}
 
     def generator_loss(self, D, fake):
@@ -67,7 +81,7 @@ class WGANGame:
         self.clip = clip
 
     def discriminator_loss(self, D, real, fake):
-        loss = obj.wasserstein_critic_loss(D(real), D(fake))
+        loss = obj.wasserstein_critic_loss(*_scores(D, real, fake))
         return loss, {"d_loss": loss.item(), "wasserstein": -loss.item()}
 
     def generator_loss(self, D, fake):
@@ -85,7 +99,7 @@ class WGANGPGame:
         self.generator = generator  # numpy Generator for the interpolation eps
 
     def discriminator_loss(self, D, real, fake):
-        critic = obj.wasserstein_critic_loss(D(real), D(fake))
+        critic = obj.wasserstein_critic_loss(*_scores(D, real, fake))
         penalty = gradient_penalty(D, real, fake, self.lam, generator=self.generator)
         loss = critic + penalty
         return loss, {"d_loss": loss.item(), "wasserstein": -critic.item(), "gp": penalty.item()}
@@ -99,7 +113,7 @@ class WGANGPGame:
 
 class HingeGame:
     def discriminator_loss(self, D, real, fake):
-        loss = obj.hinge_discriminator_loss(D(real), D(fake))
+        loss = obj.hinge_discriminator_loss(*_scores(D, real, fake))
         return loss, {"d_loss": loss.item()}
 
     def generator_loss(self, D, fake):
