@@ -347,9 +347,17 @@ def adam_update_multi(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, s):
     parameter: a parameter that had no gradient on some step is behind). The arguments are
     checked once per call, and no array may share memory with another (two grads may).
     Returns None."""
-    for param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq in zip(params, grads, exp_avgs, exp_avg_sqs,
-                                                                 max_exp_avg_sqs):
-        _adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, s)
+    each_parameter(_adam_step)(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, s)
+
+
+def each_parameter(update_one):
+    """The body of ``adam_update_multi`` for a backend whose one-parameter update is
+    ``update_one(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, s)``: the arguments
+    were checked once, for every parameter, so each backend only loops."""
+    def update_all(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, s):
+        for arrays in zip(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs):
+            update_one(*arrays, s)
+    return update_all
 
 
 # --------------------------------------------------------------------------- registrations

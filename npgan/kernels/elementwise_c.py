@@ -10,6 +10,7 @@ import numpy as np
 from npgan._C import ffi, lib
 
 from .checking import checked
+from .elementwise import each_parameter
 
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 _C_ARRAY = {_F32: "float[]", _F64: "double[]"}
@@ -65,16 +66,12 @@ def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, s):
     _adam_update_one(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, s)
 
 
-@checked("adam_update_multi")
-def adam_update_multi(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, s):
-    # One C call per parameter; the checks ran once, for all of them, in ``checked``.
-    for param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq in zip(params, grads, exp_avgs, exp_avg_sqs,
-                                                                 max_exp_avg_sqs):
-        _adam_update_one(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, s)
-
-
 def _adam_update_one(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, s):
     amsgrad_state = ffi.NULL if max_exp_avg_sq is None else _ptr(max_exp_avg_sq)
     _ADAM_UPDATE[param.dtype](_ptr(param), _ptr(grad), _ptr(exp_avg), _ptr(exp_avg_sq), amsgrad_state,
                               s.one_minus_beta1, s.beta2, s.one_minus_beta2, s.eps, s.weight_decay,
                               s.step_size, s.bias_correction2_sqrt, param.size)
+
+
+# one C call per parameter; the checks ran once, for all of them
+adam_update_multi = checked("adam_update_multi")(each_parameter(_adam_update_one))

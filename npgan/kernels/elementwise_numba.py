@@ -11,6 +11,7 @@ import numba
 import numpy as np
 
 from .checking import checked
+from .elementwise import each_parameter
 
 
 @numba.njit(cache=True)
@@ -97,14 +98,6 @@ def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, s):
     _adam_update_one(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, s)
 
 
-@checked("adam_update_multi")
-def adam_update_multi(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, s):
-    # One compiled call per parameter; the checks ran once, for all of them, in ``checked``.
-    for param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq in zip(params, grads, exp_avgs, exp_avg_sqs,
-                                                                 max_exp_avg_sqs):
-        _adam_update_one(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, s)
-
-
 def _adam_update_one(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, s):
     amsgrad = max_exp_avg_sq is not None
     # Without AMSGrad the loop still needs an array of the right type there; it is never read.
@@ -112,3 +105,7 @@ def _adam_update_one(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, s):
     _adam_update_loop(param.reshape(-1), grad.reshape(-1), exp_avg.reshape(-1), exp_avg_sq.reshape(-1),
                       max_state.reshape(-1), amsgrad, s.one_minus_beta1, s.beta2, s.one_minus_beta2, s.eps,
                       s.weight_decay, s.step_size, s.bias_correction2_sqrt)
+
+
+# one compiled call per parameter; the checks ran once, for all of them
+adam_update_multi = checked("adam_update_multi")(each_parameter(_adam_update_one))
