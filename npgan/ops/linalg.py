@@ -67,9 +67,9 @@ def _matmul_arrays(a, b):
     * an operand with a zero stride (a broadcast view, e.g. the gradient of a ``sum``,
       which is ones broadcast to the summed shape): NumPy hands such an operand to its
       own unblocked loop instead of BLAS. A contiguous copy of it costs one pass over
-      the operand and brings BLAS back: the weight gradient of a
-      critic's last Linear in a gradient penalty, (1, 64) @ (64, 6272), goes from
-      594 us to 118 us per call in the DCGAN critic step (benchmarks, workload 5)."""
+      the operand and brings BLAS back: the weight gradient of a critic's last Linear in
+      a gradient penalty, (1, 64) @ (64, 6272), goes from 594 us to 118 us per call in
+      the DCGAN critic step (benchmarks, workload 5)."""
     if a.shape[-1] == 1 and a.ndim >= 2 and b.ndim >= 2:
         return np.multiply(a, b)
     if 0 in a.strides and a.size > 1:
