@@ -18,6 +18,8 @@ Entry i is kept when bits[i] >= threshold = round(p 2^32), so P(keep) = 1 - p to
 no shared state and any backend reproduces any other bit for bit. ``seed`` comes from
 npgan's seeded generator (``npgan.manual_seed``), one 64-bit draw per mask.
 """
+import operator
+
 import numpy as np
 
 from .checking import checked, prepares
@@ -33,7 +35,7 @@ _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 def _dropout_mask_args(shape, p, seed, dtype):
     k = "dropout_mask"
     try:
-        shape = tuple(int(s) for s in shape)
+        shape = tuple(operator.index(s) for s in shape)
     except TypeError:
         raise TypeError(f"{k}: shape must be a sequence of ints, got {shape!r}") from None
     if any(s < 0 for s in shape):

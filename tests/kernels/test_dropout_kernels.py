@@ -89,6 +89,7 @@ def test_different_seeds_give_independent_masks():
     (((3,), 0.5, 0, np.int32), TypeError, "dtype must be float32 or float64, got int32"),
     (((3, -1), 0.5, 0, np.float32), ValueError, r"shape must not have negative sizes, got \(3, -1\)"),
     ((3, 0.5, 0, np.float32), TypeError, "shape must be a sequence of ints"),
+    (((3, 2.5), 0.5, 0, np.float32), TypeError, r"shape must be a sequence of ints, got \(3, 2.5\)"),
 ])
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_bad_arguments_are_named_before_any_backend_runs(backend, args, error, match):
