@@ -45,7 +45,8 @@ def _check_param(x, t, name, shape, op):
 
 def _normalize(x, dims, eps):
     """(x - mean) / sqrt(var + eps) over ``dims``, with the biased variance; also returns
-    the mean and variance (Tensors in the graph)."""
+    the mean and variance (Tensors in the graph). Layer norm's forward and the recorded
+    backward of ``BatchNorm`` use it."""
     mu = mean(x, dims, keepdim=True)
     centered = x - mu
     var = mean(centered * centered, dims, keepdim=True)
@@ -113,9 +114,8 @@ class BatchNorm(Function):
         dims = (0,) + tuple(range(2, x.ndim))
         gx = gweight = gbias = None
         if need[0] or (self.has_weight and need[1]):
-            centered = x - mean(x, dims, keepdim=True)
-            inv_std = 1.0 / (mean(centered * centered, dims, keepdim=True) + self.eps).sqrt()
-            xhat = centered * inv_std
+            xhat, _, var = _normalize(x, dims, self.eps)
+            inv_std = 1.0 / (var + self.eps).sqrt()
         if need[0]:
             gxhat = gy if weight is None else gy * reshape(weight, _stat_shape(x))
             gx = inv_std * (gxhat - mean(gxhat, dims, keepdim=True)
