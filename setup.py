@@ -46,7 +46,7 @@ setup(
     setup_requires=["cffi>=1.15"],
     cffi_modules=["csrc/build_ffi.py:ffibuilder"],
     cmdclass={"build_ext": OptionalBuildExt},
-    entry_points={"console_scripts": ["npgan=npgan.cli:main"]},
+    entry_points={"console_scripts": ["npgan=npgan.app.cli:main"]},
     include_package_data=True,
     package_data={"npgan": ["metrics/digit_classifier.npz"]},
 )

@@ -12,7 +12,7 @@ Gaussian mixtures the collapse can be counted (seed 003, the VEEGAN / PacGAN pro
                    modes: 0 when every mode gets the same share, log K for one mode.
 
 Three games with the same MLPs, data and seed, each with its preset's optimizer settings
-(``npgan.gan.presets``): the non-saturating GAN (``nsgan``; ``--gan minimax`` for the
+(``npgan.app.presets``): the non-saturating GAN (``nsgan``; ``--gan minimax`` for the
 original saturating ``gan``), least squares (``lsgan``; Mao et al., 2017) and WGAN-GP
 (``wgan-gp``, n_critic = 5; Gulrajani et al., 2017); and one remedy, PacGAN4 (``pacgan``;
 Lin et al., 2018): the non-saturating GAN whose D judges 4 samples at once. Every model
@@ -60,8 +60,8 @@ import time
 import numpy as np
 
 from npgan import viz
-from npgan.gan.presets import TrainConfig
-from npgan.gan.run import generate, make_trainer
+from npgan.app.presets import TrainConfig
+from npgan.app.run import generate, make_trainer
 from npgan.metrics import N_SAMPLES, mode_coverage, summarize
 
 DATASETS = ("ring8", "grid25")

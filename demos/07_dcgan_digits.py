@@ -4,7 +4,7 @@ DCGAN (Radford et al., 2016; seed 002): G maps z (100-D) through a linear layer 
 transposed convolutions (seed 004: each one the transpose of a strided convolution's matrix,
 demo 4) with batch norm and LeakyReLU to a 28x28 tanh image; D is the mirror image, strided
 convolutions with LeakyReLU and dropout 0.3, and the non-saturating game with Adam 2e-4,
-beta1 0.5 (``npgan.gan.models``, ``npgan.gan.presets``).
+beta1 0.5 (``npgan.gan.models``, ``npgan.app.presets``).
 ``dcgan-wgan-gp`` keeps the generator and swaps the game: a BN-free conv critic (the
 penalty is per sample, which batch norm would couple), WGAN-GP's loss with lambda = 10,
 n_critic = 5 and Adam 1e-4, betas (0, 0.9) (Gulrajani et al., 2017, Algorithm 1).
@@ -39,8 +39,8 @@ import time
 import numpy as np
 
 from npgan import viz
-from npgan.gan.presets import TrainConfig
-from npgan.gan.run import generate, make_trainer
+from npgan.app.presets import TrainConfig
+from npgan.app.run import generate, make_trainer
 from npgan.metrics import image_scores, load_classifier
 
 MODELS = {"DCGAN": "dcgan", "DCGAN + WGAN-GP": "dcgan-wgan-gp"}

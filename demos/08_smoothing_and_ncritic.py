@@ -41,8 +41,8 @@ import numpy as np
 from npgan import viz
 from npgan.autograd.grad_mode import no_grad
 from npgan.autograd.tensor import Tensor
-from npgan.gan.presets import TrainConfig
-from npgan.gan.run import generate, make_trainer
+from npgan.app.presets import TrainConfig
+from npgan.app.run import generate, make_trainer
 from npgan.metrics import N_SAMPLES, mode_coverage
 
 DATA = "ring8"

@@ -1,18 +1,19 @@
 """Save and load nested checkpoints as one ``.npz`` file: arrays as npz entries, the
 rest (numbers, strings, booleans, None, dicts, lists) as JSON stored inside it.
 
-* Nothing a user saved is lost: the file is written to a temporary file in the same
-  directory, flushed to disk, then renamed over the target (``os.replace`` is atomic),
-  so a crash mid-save leaves the previous checkpoint intact.
+* Nothing a user saved is lost: the file is written with ``atomic.atomic_write``
+  (a unique temporary file, fsync, rename), so a crash mid-save leaves the previous
+  checkpoint intact.
 * Loading never executes code: ``numpy.load(allow_pickle=False)`` and ``json``.
 * A corrupt or foreign file raises ``ValueError`` naming the file and what is wrong.
 """
 import json
 import os
-import tempfile
 import zipfile
 
 import numpy as np
+
+from .atomic import atomic_write
 
 FORMAT = "npgan-checkpoint"
 VERSION = 1
@@ -66,19 +67,8 @@ def save_checkpoint(path, tree):
     skeleton = _split(tree, arrays, [])
     meta = json.dumps({"format": FORMAT, "version": VERSION, "tree": skeleton}).encode("utf-8")
     arrays[_META_KEY] = np.frombuffer(meta, dtype=np.uint8)
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic_write(path) as f:
+        np.savez(f, **arrays)
     return path
 
 

@@ -1,4 +1,5 @@
-"""GANs: objectives, penalties, models and the training loop."""
+"""GANs: objectives, penalties, games, models and the training loop (the application
+on top of them -- presets, run directories, the command line -- is ``npgan.app``)."""
 from .objectives import (discriminator_loss, hinge_discriminator_loss, hinge_generator_loss,
                          lsgan_discriminator_loss, lsgan_generator_loss, maximum_likelihood_generator_loss,
                          minimax_generator_loss, non_saturating_generator_loss, wasserstein_critic_loss,

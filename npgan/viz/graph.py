@@ -18,7 +18,7 @@ import shutil
 import subprocess
 
 from ..autograd.tensor import Tensor
-from ._io import atomic_open
+from ..atomic import atomic_write
 
 _RENDERED_FORMATS = {".png", ".svg", ".pdf"}
 _FREED_NOTE = "inputs freed by backward();\\nuse backward(retain_graph=True)\\nto keep the graph"
@@ -69,7 +69,7 @@ def save_dot(tensor, path, show_shapes=True):
         content = _render(text, suffix[1:], path)
     else:
         content = text.encode("utf-8")
-    with atomic_open(path) as f:
+    with atomic_write(path) as f:
         f.write(content)
     return os.fspath(path)
 

@@ -17,7 +17,8 @@ import matplotlib.image
 import numpy as np
 
 from ._checks import as_numpy
-from ._io import atomic_open, new_figure, save_figure
+from ..atomic import atomic_write
+from ._io import new_figure, save_figure
 
 
 def make_grid(images, nrow=None, padding=2, value_range=(-1, 1)):
@@ -42,7 +43,7 @@ def save_image_grid(images, path, nrow=None, value_range=(-1, 1), labels=None, p
     if labels is None:
         if grid.ndim == 2:  # gray as equal RGB: exact, where a colormap's LUT may round 1 level off
             grid = np.repeat(grid[..., None], 3, axis=2)
-        with atomic_open(path) as f:
+        with atomic_write(path) as f:
             matplotlib.image.imsave(f, grid, format="png")
         return os.fspath(path)
     labels = [str(label) for label in labels]

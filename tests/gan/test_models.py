@@ -5,7 +5,7 @@ import pytest
 
 import npgan as ng
 from npgan.gan.models import PackedDiscriminator
-from npgan.gan.presets import TrainConfig
+from npgan.app.presets import TrainConfig
 
 
 def numpy_mlp(module, x):

@@ -6,9 +6,9 @@ import os
 import numpy as np
 import pytest
 
-from npgan import cli
-from npgan.gan.presets import PRESETS, TrainConfig
-from npgan.gan.run import checkpoint_state, load_run, make_trainer, train
+from npgan.app import cli
+from npgan.app.presets import PRESETS, TrainConfig
+from npgan.app.run import checkpoint_state, load_run, make_trainer, train
 from npgan.serialization import save_checkpoint
 
 TINY = dict(hidden=(16, 16), batch_size=8, sample_every=3, checkpoint_every=2, log_every=1)

@@ -5,10 +5,10 @@ import json
 import numpy as np
 import pytest
 
-from npgan.gan.presets import TrainConfig
-from npgan.gan.run import train
+from npgan.app.presets import TrainConfig
+from npgan.app.run import train
 from npgan.metrics.classifier import load_classifier
-from npgan.metrics.evaluate import add_eval_parser, evaluate_checkpoint
+from npgan.app.evaluate import add_eval_parser, evaluate_checkpoint
 
 
 def tiny_run(tmp_path_factory, name, **config):

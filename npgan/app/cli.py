@@ -9,10 +9,12 @@ import sys
 
 import numpy as np
 
+from ..atomic import atomic_write
+
 
 def _train(args):
-    from .gan.presets import PRESETS, TrainConfig
-    from .gan.run import train
+    from .presets import PRESETS, TrainConfig
+    from .run import train
 
     config = TrainConfig(model=args.model, data=args.data, steps=args.steps, batch_size=args.batch_size,
                          lr=args.lr, n_critic=args.n_critic, seed=args.seed, update=args.update,
@@ -28,8 +30,8 @@ def _train(args):
 
 
 def _sample(args):
-    from .gan.run import generate, load_run
-    from . import viz
+    from .run import generate, load_run
+    from .. import viz
 
     trainer, dataset, config = load_run(args.ckpt)
     labels = None
@@ -37,9 +39,8 @@ def _sample(args):
         labels = np.arange(args.n) % trainer.num_classes if args.label is None else np.full(args.n, args.label)
     samples = generate(trainer, args.n, labels, rng=np.random.default_rng(args.seed))
     if args.out.endswith(".npy"):
-        tmp = args.out + ".tmp.npy"
-        np.save(tmp, samples)
-        os.replace(tmp, args.out)
+        with atomic_write(args.out) as f:
+            np.save(f, samples)
     elif dataset.kind == "images":
         viz.save_image_grid(samples, args.out)
     else:
@@ -50,8 +51,8 @@ def _sample(args):
 
 
 def build_parser():
-    from .gan.presets import ACTIVATIONS, LR_DECAYS, PRESETS
-    from .kernels import BACKENDS
+    from .presets import ACTIVATIONS, LR_DECAYS, PRESETS
+    from ..kernels import BACKENDS
 
     parser = argparse.ArgumentParser(prog="npgan", description="Train and explain GANs on a CPU with npgan.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -94,7 +95,7 @@ def build_parser():
     sample.add_argument("--backend", default=None, choices=("auto",) + BACKENDS)
     sample.set_defaults(run=_sample)
 
-    from .metrics.evaluate import add_eval_parser
+    from .evaluate import add_eval_parser
     add_eval_parser(sub)
     return parser
 
@@ -102,7 +103,7 @@ def build_parser():
 def main(argv=None):
     args = build_parser().parse_args(argv)
     if args.backend:
-        from . import set_backend
+        from .. import set_backend
         set_backend(args.backend)
     try:
         return args.run(args)

@@ -1,4 +1,4 @@
-"""A training run on disk: ``train(config, out)`` and ``sample(ckpt, n)``.
+"""A training run on disk: ``train(config, out)``, ``load_run(ckpt)`` and ``generate``.
 
 The run directory holds
     config.json        the resolved TrainConfig
@@ -20,10 +20,11 @@ import numpy as np
 from .. import random as ng_random
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
+from ..atomic import atomic_write
 from ..serialization import load_checkpoint, save_checkpoint
 from .. import viz
+from ..gan.trainer import GANTrainer
 from .presets import PRESETS, TrainConfig, build, schedulers
-from .trainer import GANTrainer
 
 CHECKPOINT = "checkpoint.npz"
 KIND = "npgan-gan-run"
@@ -76,12 +77,10 @@ class _MetricsCSV:
             self._write([])
 
     def _write(self, rows):
-        tmp = self.path + ".tmp"
-        with open(tmp, "w", newline="") as f:
+        with atomic_write(self.path, "w") as f:
             writer = csv.DictWriter(f, self.COLUMNS)
             writer.writeheader()
             writer.writerows(rows)
-        os.replace(tmp, self.path)
 
     def append(self, step, metrics, rate):
         row = {"step": step, "steps_per_s": f"{rate:.2f}"}
@@ -173,7 +172,5 @@ def _progress(enabled, initial, total):
 
 
 def _write_json(path, data):
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
+    with atomic_write(path, "w") as f:
         json.dump(data, f, indent=2)
-    os.replace(tmp, path)

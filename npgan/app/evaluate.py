@@ -17,10 +17,11 @@ import os
 import numpy as np
 
 from ..data import load_mnist
-from ..gan.run import generate, load_run
-from .classifier import load_classifier
-from .images import image_scores
-from .mixture import N_SAMPLES, mode_coverage
+from ..atomic import atomic_write
+from ..metrics.classifier import load_classifier
+from ..metrics.images import image_scores
+from ..metrics.mixture import N_SAMPLES, mode_coverage
+from .run import generate, load_run
 
 N_IMAGES = 2000
 BATCH = 500            # images generated per pass: bounds the memory of the conv layers
@@ -141,10 +142,8 @@ def run(args):
     result = evaluate_checkpoint(args.ckpt, args.seeds, args.n)
     print(format_report(result))
     if args.json:
-        tmp = args.json + ".tmp"
-        with open(tmp, "w") as f:
+        with atomic_write(args.json, "w") as f:
             json.dump(result, f, indent=2)
-        os.replace(tmp, args.json)
         print(f"wrote {args.json}")
     return 0
 

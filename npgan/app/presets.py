@@ -8,8 +8,8 @@ from typing import Optional
 
 from .. import optim
 from ..data import get_dataset
-from .games import BCEGame, HingeGame, LSGANGame, WGANGame, WGANGPGame
-from .models import MLPDiscriminator, MLPGenerator, PackedDiscriminator, dcgan_discriminator, dcgan_generator
+from ..gan.games import BCEGame, HingeGame, LSGANGame, WGANGame, WGANGPGame
+from ..gan.models import MLPDiscriminator, MLPGenerator, PackedDiscriminator, dcgan_discriminator, dcgan_generator
 
 
 @dataclass(frozen=True)
