@@ -13,7 +13,8 @@ The IDX format: a big-endian 32-bit magic number whose third byte is the element
 32-bit size per dimension, then the elements in C order. Images are 0x00000803
 (count, rows, columns), labels 0x00000801 (count). Anything else -- a missing file, a
 wrong magic number, too few or too many bytes, image and label counts that differ,
-labels outside 0-9 -- is a ``FileNotFoundError`` or ``ValueError`` naming the file.
+labels outside 0-9, sizes beyond ``MAX_BYTES`` -- is a ``FileNotFoundError`` or ``ValueError``
+naming the file, raised before the data it describes is read.
 """
 import gzip
 import math
@@ -22,9 +23,12 @@ import zlib
 
 import numpy as np
 
+from ..npz import NpzReader
+
 IMAGES_MAGIC = 0x00000803
 LABELS_MAGIC = 0x00000801
 _PREFIX = {"train": "train", "test": "t10k"}
+MAX_BYTES = 2**31  # pixels read at most (MNIST's training images are 47 MB)
 
 
 def _find(directory, prefix, kind):
@@ -39,69 +43,80 @@ def _find(directory, prefix, kind):
         f"load_mnist: no {prefix} {kind} file in {directory}: expected {names[0]} or {names[0]}.gz")
 
 
-def _read_bytes(path):
-    try:
-        if path.endswith(".gz"):
-            with gzip.open(path, "rb") as f:
-                return f.read()
-        with open(path, "rb") as f:
-            return f.read()
-    except (OSError, EOFError, zlib.error) as error:  # gzip.BadGzipFile is an OSError
-        raise ValueError(f"load_mnist: cannot read {path}: {error}") from error
+def _open(path):
+    return gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb")
 
 
 def read_idx(path, magic):
-    """The uint8 array stored in IDX file ``path``, whose magic number must be ``magic``."""
-    data = _read_bytes(path)
+    """The uint8 array stored in IDX file ``path``, whose magic number must be ``magic``.
+
+    Streamed: the header is read and checked first, then exactly the bytes it declares
+    (at most ``MAX_BYTES``), then one more to detect trailing data -- so a small .gz that
+    inflates to gigabytes after a valid header costs no more memory than the header says."""
     ndim = magic & 0xFF
     header = 4 * (1 + ndim)
-    if len(data) < 4:
-        raise ValueError(f"load_mnist: {path} is truncated: {len(data)} bytes, not even a magic number")
-    found = int.from_bytes(data[:4], "big")
-    if found != magic:
-        raise ValueError(f"load_mnist: {path} has magic number 0x{found:08X}, expected "
-                         f"0x{magic:08X} (unsigned bytes, {ndim}-D); it is not an MNIST "
-                         f"{'images' if magic == IMAGES_MAGIC else 'labels'} file")
-    if len(data) < header:
-        raise ValueError(f"load_mnist: {path} is truncated inside its header ({len(data)} of {header} bytes)")
-    shape = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
-    expected = header + math.prod(shape)  # exact: a corrupt header may hold huge sizes
-    if len(data) != expected:
-        problem = "is truncated" if len(data) < expected else "has trailing bytes"
+    try:
+        with _open(path) as f:
+            head = f.read(header)
+            if len(head) < 4:
+                raise ValueError(f"load_mnist: {path} is truncated: {len(head)} bytes, not even a magic number")
+            found = int.from_bytes(head[:4], "big")
+            if found != magic:
+                raise ValueError(f"load_mnist: {path} has magic number 0x{found:08X}, expected "
+                                 f"0x{magic:08X} (unsigned bytes, {ndim}-D); it is not an MNIST "
+                                 f"{'images' if magic == IMAGES_MAGIC else 'labels'} file")
+            if len(head) < header:
+                raise ValueError(f"load_mnist: {path} is truncated inside its header ({len(head)} of {header} bytes)")
+            shape = tuple(int(d) for d in np.frombuffer(head, dtype=">u4", count=ndim, offset=4))
+            size = math.prod(shape)  # exact: a corrupt header may hold huge sizes
+            if size > MAX_BYTES:
+                raise ValueError(f"load_mnist: {path}: its header gives shape {shape} ({size:,} bytes), "
+                                 f"more than the {MAX_BYTES:,} npgan reads")
+            data = f.read(size)
+            trailing = f.read(1)
+    except (OSError, EOFError, zlib.error) as error:  # gzip.BadGzipFile is an OSError
+        raise ValueError(f"load_mnist: cannot read {path}: {error}") from error
+    if len(data) < size or trailing:
+        problem = "is truncated" if len(data) < size else "has trailing bytes"
+        held = f"{header + len(data)} bytes" if len(data) < size else "more"
         raise ValueError(f"load_mnist: {path} {problem}: its header gives shape {shape}, so "
-                         f"{expected} bytes, but the file holds {len(data)}")
-    return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(shape)
+                         f"{header + size} bytes, but the file holds {held}")
+    return np.frombuffer(data, dtype=np.uint8).reshape(shape)
 
 
 def _read_npz(path, split):
-    """``x_{split}``, ``y_{split}`` of an .npz; pickled (object) arrays are refused, not run."""
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError, zlib.error) as error:
-        raise ValueError(f"load_mnist: cannot read {path} as an .npz: {error}") from error
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise ValueError(f"load_mnist: {path} holds a single array, not an .npz with x_{split}, y_{split}")
-    with archive:
-        keys = (f"x_{split}", f"y_{split}")
-        missing = [k for k in keys if k not in archive.files]
+    """``x_{split}``, ``y_{split}`` of an .npz, their headers checked before any data is read
+    (``npgan.npz``); pickled (object) arrays are refused, not run."""
+    keys = (f"x_{split}", f"y_{split}")
+    with open(path, "rb") as f:
+        if f.read(6) == b"\x93NUMPY":
+            raise ValueError(f"load_mnist: {path} holds a single array (.npy), not an .npz with {keys[0]}, {keys[1]}")
+    with NpzReader(path, "load_mnist") as npz:
+        missing = [k for k in keys if k not in npz.files]
         if missing:
             raise ValueError(f"load_mnist: {path} has no {' or '.join(missing)}; "
-                             f"its keys are {sorted(archive.files)}")
-        try:
-            return archive[keys[0]], archive[keys[1]]
-        except (OSError, ValueError, EOFError, zlib.error) as error:
-            raise ValueError(f"load_mnist: cannot read {keys} from {path}: {error}") from error
+                             f"its keys are {sorted(npz.files)}")
+        (x_shape, x_dtype), (y_shape, y_dtype) = npz.spec(keys[0]), npz.spec(keys[1])
+        _check_specs(x_shape, x_dtype, y_shape, y_dtype, f"{path} ({split})")
+        return npz.read(keys[0]), npz.read(keys[1])
+
+
+def _check_specs(x_shape, x_dtype, y_shape, y_dtype, where):
+    """The shapes and dtypes of images and labels, before their data is read."""
+    if len(x_shape) != 3 or x_dtype != np.uint8:
+        raise ValueError(f"load_mnist: {where}: images must be uint8 (count, rows, columns), "
+                         f"got {x_dtype} {x_shape}")
+    if math.prod(x_shape) > MAX_BYTES:
+        raise ValueError(f"load_mnist: {where}: images of shape {x_shape} are more than the "
+                         f"{MAX_BYTES:,} bytes npgan reads")
+    if len(y_shape) != 1 or y_dtype.kind not in "iu":
+        raise ValueError(f"load_mnist: {where}: labels must be integers (count,), got {y_dtype} {y_shape}")
+    if x_shape[0] != y_shape[0]:
+        raise ValueError(f"load_mnist: {where}: {x_shape[0]} images but {y_shape[0]} labels")
 
 
 def _check(images, labels, where):
-    if images.ndim != 3 or images.dtype != np.uint8:
-        raise ValueError(f"load_mnist: {where}: images must be uint8 (count, rows, columns), "
-                         f"got {images.dtype} {images.shape}")
-    if labels.ndim != 1 or labels.dtype.kind not in "iu":
-        raise ValueError(f"load_mnist: {where}: labels must be integers (count,), "
-                         f"got {labels.dtype} {labels.shape}")
-    if len(images) != len(labels):
-        raise ValueError(f"load_mnist: {where}: {len(images)} images but {len(labels)} labels")
+    _check_specs(images.shape, images.dtype, labels.shape, labels.dtype, where)
     if len(labels) and not 0 <= labels.min() <= labels.max() <= 9:
         raise ValueError(f"load_mnist: {where}: labels must be digits 0-9, "
                          f"found {labels.min()}..{labels.max()}")

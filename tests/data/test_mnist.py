@@ -181,7 +181,7 @@ def test_npz_with_pickled_arrays_is_refused(tmp_path):
 
 def test_a_file_that_is_not_an_npz(tmp_path):
     path = write(tmp_path / "notes.txt", b"hello")
-    with pytest.raises(ValueError, match="cannot read .*notes.txt as an .npz"):
+    with pytest.raises(ValueError, match="notes.txt is not a readable .npz"):
         load_mnist(path)
     np.save(tmp_path / "single.npy", np.zeros(3))
     with pytest.raises(ValueError, match="single array"):
@@ -194,3 +194,61 @@ def test_bad_split_and_dtype(mnist_dir):
         load_mnist(directory, split="valid")
     with pytest.raises(TypeError, match="float32 or float64"):
         load_mnist(directory, dtype=np.uint8)
+
+
+def test_a_gzip_bomb_after_a_valid_header_is_stopped_at_the_declared_size(tmp_path):
+    """A .gz of ~200 KB that inflates to 200 MB of zeros after a (100, 28, 28) header: the
+    read stops one byte past the declared 78,400 pixels instead of inflating everything."""
+    import tracemalloc
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    header = idx_bytes(np.zeros((100, 28, 28), np.uint8), IMAGES_MAGIC)
+    with gzip.open(path, "wb") as f:
+        f.write(header)
+        chunk = bytes(2**20)
+        for _ in range(200):
+            f.write(chunk)
+    assert path.stat().st_size < 2**20
+    write(tmp_path / "train-labels-idx1-ubyte", idx_bytes(np.zeros(100, np.uint8), LABELS_MAGIC))
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="has trailing bytes"):
+            load_mnist(tmp_path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10 * 2**20
+
+
+def test_an_idx_header_declaring_terabytes(tmp_path):
+    path = tmp_path / "train-images-idx3-ubyte"
+    write(path, IMAGES_MAGIC.to_bytes(4, "big") + b"".join(d.to_bytes(4, "big") for d in (10**7, 10**5, 28)))
+    write(tmp_path / "train-labels-idx1-ubyte", idx_bytes(np.zeros(3, np.uint8), LABELS_MAGIC))
+    with pytest.raises(ValueError, match=r"shape \(10000000, 100000, 28\) \(28,000,000,000,000 bytes\), more than"):
+        load_mnist(tmp_path)
+
+
+def test_an_npz_header_declaring_more_than_it_holds(tmp_path):
+    """np.load would allocate the declared (10^7, 10^6, 28) before noticing (MemoryError)."""
+    import io
+    import zipfile
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "|u1", "fortran_order": False,
+                                                  "shape": (10**7, 10**6, 28)})
+    labels = io.BytesIO()
+    np.lib.format.write_array(labels, np.zeros(10**7 // 10**6, np.uint8))
+    path = tmp_path / "mnist.npz"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("x_train.npy", header.getvalue() + bytes(100))
+        zf.writestr("y_train.npy", labels.getvalue())
+    with pytest.raises(ValueError, match=r"'x_train' declares shape \(10000000, 1000000, 28\)"):
+        load_mnist(path)
+
+
+def test_npz_shapes_are_checked_before_reading(tmp_path):
+    path = tmp_path / "mnist.npz"
+    np.savez(path, x_train=np.zeros((4, 28, 28), np.float32), y_train=np.zeros(4, np.int64))
+    with pytest.raises(ValueError, match="images must be uint8"):
+        load_mnist(path)
+    np.savez(path, x_train=np.zeros((4, 28, 28), np.uint8), y_train=np.zeros(3, np.int64))
+    with pytest.raises(ValueError, match="4 images but 3 labels"):
+        load_mnist(path)

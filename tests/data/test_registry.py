@@ -42,10 +42,12 @@ def test_a_spec_must_be_a_string():
 
 
 def test_data_never_imports_autograd():
-    """Layer 6 returns NumPy arrays: npgan.data imports only its own modules, never Tensors."""
+    """npgan.data is a leaf returning NumPy arrays: it imports its own modules and the
+    file-reading helper ``npgan.npz`` (itself numpy only), never Tensors."""
     for path in pathlib.Path(npgan.data.__file__).parent.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom):
-                assert node.level <= 1 and not (node.module or "").startswith("npgan"), (path.name, node.module)
+                allowed = node.level <= 1 or (node.level == 2 and node.module == "npz")
+                assert allowed and not (node.module or "").startswith("npgan"), (path.name, node.module)
             elif isinstance(node, ast.Import):
                 assert not any(alias.name.startswith("npgan") for alias in node.names), path.name
