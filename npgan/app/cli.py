@@ -1,29 +1,82 @@
 """The ``npgan`` command line: ``train``, ``sample``, ``eval``.
 
 ``npgan train`` with no arguments is the main job: WGAN-GP on the 8-Gaussian ring, a
-quick run that ends by printing where its pictures are.
+quick run that ends by printing where its pictures are. Its hyper-parameter flags are made
+from ``TrainConfig``'s fields (name, help text, argparse settings), so a new field is a new
+flag; a flag not given takes the preset's value.
+
+Exit codes: 0 done; 1 the run diverged (NaN/inf); 2 a user mistake (a bad flag, a bad
+file, a run that would be destroyed: one line on stderr, nothing written); 128 + the signal
+(130 for Ctrl-C, 143 for SIGTERM) when interrupted after saving a checkpoint.
 """
 import argparse
+import dataclasses
 import os
+import shlex
+import signal
 import sys
+import typing
 
 import numpy as np
 
 from ..atomic import atomic_write
+from .checks import ConfigError, check_int
+
+SAMPLE_FORMATS = (".png", ".npy", ".npz")
+
+
+class UsageError(Exception):
+    """A command line argparse rejects (exit code 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(f"{self.prog}: error: {message} (see {self.prog} --help)")
+
+
+def flag(field):
+    return "--" + field.replace("_", "-")
+
+
+def _field_argument(f):
+    """(flag, argparse keywords) of a TrainConfig field: type from its annotation unless
+    its metadata says otherwise; the default is "not given" (the preset's value)."""
+    meta = dict(f.metadata)
+    text = meta.pop("help", "")
+    kind = meta.pop("type", None)
+    base = next((a for a in typing.get_args(f.type) if a is not type(None)), f.type)
+    default = f.default if f.default is not None else "the preset's"
+    kw = dict(default=argparse.SUPPRESS, help=f"{text} (default: {_show(default)})".strip(), **meta)
+    if base is bool:
+        kw["action"] = argparse.BooleanOptionalAction
+    else:
+        kw["type"] = kind or (base if base in (int, float, str) else str)
+        if base is tuple:
+            kw.setdefault("nargs", "+")
+    return flag(f.name), kw
+
+
+def _show(value):
+    return " ".join(map(str, value)) if isinstance(value, tuple) else str(value)
 
 
 def _train(args):
     from .presets import PRESETS, TrainConfig
     from .run import train
 
-    config = TrainConfig(model=args.model, data=args.data, steps=args.steps, batch_size=args.batch_size,
-                         lr=args.lr, n_critic=args.n_critic, seed=args.seed, update=args.update,
-                         sample_every=args.sample_every, checkpoint_every=args.checkpoint_every,
-                         label_smoothing=args.label_smoothing, activation=args.activation,
-                         lr_decay=args.lr_decay, pack=args.pack)
-    out = args.out or os.path.join("runs", args.model)
-    print(f"npgan train: {args.model} — {PRESETS[args.model].why}")
-    train(config, out, resume=args.resume, progress=not args.no_progress)
+    given = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig) if hasattr(args, f.name)}
+    for name in ("betas", "hidden", "lsgan_abc"):
+        if name in given:
+            given[name] = tuple(given[name])
+    model = given.get("model", TrainConfig.model)
+    out = args.out or os.path.join("runs", model)
+    if args.resume:
+        config = given
+        print(f"npgan train --resume: continuing the run in {out}")
+    else:
+        config = TrainConfig(**given)
+        print(f"npgan train: {model} — {PRESETS[model].why}")
+    train(config, out, resume=args.resume, overwrite=args.overwrite, progress=not args.no_progress)
     print(f"pictures: {os.path.join(out, 'samples')} (sample grids), {os.path.join(out, 'loss_curve.png')}")
     print(f"checkpoint: {os.path.join(out, 'checkpoint.npz')}  (npgan sample --ckpt ... --out samples.png)")
     return 0
@@ -33,14 +86,29 @@ def _sample(args):
     from .run import generate, load_run
     from .. import viz
 
+    check_int("n", args.n, 1, 1_000_000)
+    ext = os.path.splitext(args.out)[1].lower()
+    if ext not in SAMPLE_FORMATS:
+        raise ConfigError("out", f"{args.out}: write a picture (.png) or the samples (.npy, .npz); "
+                                 f"{ext or 'no extension'} is neither")
+    if os.path.isdir(args.out):
+        raise ConfigError("out", f"{args.out} is a directory")
     trainer, dataset, config = load_run(args.ckpt)
     labels = None
-    if trainer.num_classes is not None:
+    if trainer.num_classes is None:
+        if args.label is not None:
+            raise ConfigError("label", f"model {config.model!r} is not conditional: it draws no class")
+    else:
+        if args.label is not None:
+            check_int("label", args.label, 0, trainer.num_classes - 1)
         labels = np.arange(args.n) % trainer.num_classes if args.label is None else np.full(args.n, args.label)
     samples = generate(trainer, args.n, labels, rng=np.random.default_rng(args.seed))
-    if args.out.endswith(".npy"):
+    if ext == ".npy":
         with atomic_write(args.out) as f:
             np.save(f, samples)
+    elif ext == ".npz":
+        with atomic_write(args.out) as f:
+            np.savez(f, samples=samples, **({} if labels is None else {"labels": labels}))
     elif dataset.kind == "images":
         viz.save_image_grid(samples, args.out)
     else:
@@ -51,65 +119,79 @@ def _sample(args):
 
 
 def build_parser():
-    from .presets import ACTIVATIONS, LR_DECAYS, PRESETS
+    from .presets import TrainConfig
     from ..kernels import BACKENDS
 
-    parser = argparse.ArgumentParser(prog="npgan", description="Train and explain GANs on a CPU with npgan.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--backend", default=None, choices=("auto",) + BACKENDS,
+                        help="kernel backend (default: NPGAN_BACKEND or auto)")
+    parser = _Parser(prog="npgan", description="Train and explain GANs on a CPU with npgan.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    train = sub.add_parser("train", help="train a GAN (default: WGAN-GP on ring8, about a minute)",
+    train = sub.add_parser("train", parents=[common], help="train a GAN (default: WGAN-GP on ring8, about a minute)",
                            description="Train a GAN; writes config, metrics, sample grids, a loss curve and "
-                                       "checkpoints to --out.")
-    train.add_argument("--model", default="wgan-gp", choices=list(PRESETS), help="the GAN preset (default wgan-gp)")
-    train.add_argument("--data", default=None,
-                       help="ring8 | grid25 | swissroll | digits | mnist:PATH (default: the preset's)")
-    train.add_argument("--steps", type=int, default=1000, help="generator steps (default 1000)")
-    train.add_argument("--batch-size", type=int, default=None)
-    train.add_argument("--lr", type=float, default=None, help="learning rate of both players (default: preset)")
-    train.add_argument("--n-critic", type=int, default=None, help="D steps per G step (default: preset)")
-    train.add_argument("--activation", default=None, choices=ACTIVATIONS,
-                       help="hidden activation of the MLP models (default: preset)")
-    train.add_argument("--lr-decay", default=None, choices=LR_DECAYS,
-                       help="learning-rate schedule: none, or linear decay to zero over --steps (default: preset); "
-                            "--resume with a larger --steps spreads the rest of the decay over the new total")
-    train.add_argument("--pack", type=int, default=None,
-                       help="samples the discriminator judges at once, PacGAN (default: preset; pacgan: 4)")
-    train.add_argument("--update", default="alternating", choices=["alternating", "simultaneous"])
-    train.add_argument("--label-smoothing", type=float, default=0.0, help="one-sided label smoothing alpha")
-    train.add_argument("--seed", type=int, default=0)
+                                       "checkpoints to --out. Ctrl-C saves a checkpoint and prints the command "
+                                       "that resumes.")
+    for f in dataclasses.fields(TrainConfig):
+        name, kw = _field_argument(f)
+        train.add_argument(name, **kw)
     train.add_argument("--out", default=None, help="run directory (default runs/MODEL)")
-    train.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
-    train.add_argument("--sample-every", type=int, default=250)
-    train.add_argument("--checkpoint-every", type=int, default=250)
-    train.add_argument("--backend", default=None, choices=("auto",) + BACKENDS)
+    train.add_argument("--resume", action="store_true",
+                       help="continue the run in --out with its own settings (--steps N may extend it)")
+    train.add_argument("--overwrite", action="store_true",
+                       help="replace the run in --out (or write beside other files; never deletes them)")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     train.set_defaults(run=_train)
 
-    sample = sub.add_parser("sample", help="draw samples from a checkpoint",
-                            description="Write N samples of a trained generator as a PNG grid/scatter or .npy.")
-    sample.add_argument("--ckpt", required=True, help="a checkpoint.npz written by npgan train")
+    sample = sub.add_parser("sample", parents=[common], help="draw samples from a checkpoint",
+                            description="Write N samples of a trained generator as a PNG grid/scatter, "
+                                        ".npy or .npz (by the extension of --out).")
+    sample.add_argument("--ckpt", required=True, help="a checkpoint.npz written by npgan train (or its run directory)")
     sample.add_argument("--n", type=int, default=64)
-    sample.add_argument("--out", required=True, help="output .png (picture) or .npy (raw samples)")
+    sample.add_argument("--out", required=True, help="output .png (picture), .npy or .npz (raw samples)")
     sample.add_argument("--label", type=int, default=None, help="class to draw (conditional models)")
     sample.add_argument("--seed", type=int, default=0)
-    sample.add_argument("--backend", default=None, choices=("auto",) + BACKENDS)
     sample.set_defaults(run=_sample)
 
     from .evaluate import add_eval_parser
-    add_eval_parser(sub)
+    add_eval_parser(sub, [common])
     return parser
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
-    if args.backend:
-        from .. import set_backend
-        set_backend(args.backend)
+    """The ``npgan`` command; returns the exit code (see the module docstring)."""
+    from .run import Diverged, Interrupted, ResumeConflict
+
     try:
-        return args.run(args)
-    except (ValueError, FileNotFoundError) as exc:
-        print(f"npgan {args.command}: error: {exc}", file=sys.stderr)
+        args = build_parser().parse_args(argv)
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
         return 2
+    except SystemExit as exc:  # --help
+        return exc.code or 0
+    prog = f"npgan {args.command}"
+    try:
+        if args.backend:
+            from .. import set_backend
+            set_backend(args.backend)
+        return args.run(args)
+    except ResumeConflict as exc:
+        print(f"{prog}: error: {exc.describe(flag)}", file=sys.stderr)
+    except ConfigError as exc:
+        print(f"{prog}: error: {flag(exc.field)}: {exc.reason}", file=sys.stderr)
+    except Interrupted as exc:
+        print(f"{prog}: stopped by {signal.Signals(exc.signum).name} at step {exc.step}; checkpoint saved.\n"
+              f"resume with: npgan train --out {shlex.quote(exc.out)} --resume", file=sys.stderr)
+        return 128 + exc.signum
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted; nothing new was saved", file=sys.stderr)
+        return 128 + signal.SIGINT
+    except Diverged as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 1
+    except (ValueError, TypeError, OSError) as exc:  # npgan's errors on bad input, and the file system's
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

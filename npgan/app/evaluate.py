@@ -139,7 +139,7 @@ def format_report(result):
 
 def run(args):
     """``npgan eval``: print the table, and write the full result as JSON with ``--json``."""
-    result = evaluate_checkpoint(args.ckpt, args.seeds, args.n)
+    result = evaluate_checkpoint(args.ckpt, args.seeds, args.n)  # checks seeds and n before any work
     print(format_report(result))
     if args.json:
         with atomic_write(args.json, "w") as f:
@@ -148,20 +148,18 @@ def run(args):
     return 0
 
 
-def add_eval_parser(subparsers):
-    """Define ``npgan eval`` on the ``subparsers`` of the main parser."""
-    from ..kernels import BACKENDS
-
+def add_eval_parser(subparsers, parents=()):
+    """Define ``npgan eval`` on the ``subparsers`` of the main parser (``parents``: the
+    options every subcommand shares, such as ``--backend``)."""
     parser = subparsers.add_parser(
         "eval", help="measure a checkpoint: mode coverage (2-D) or classifier scores (images)",
         description="Measure a trained GAN: the VEEGAN/PacGAN mode-coverage protocol for 2-D mixtures, "
                     "or the Frechet distance, IS analogue, class coverage and confidence of npgan's digit "
-                    "classifier for images (printed with the classifier's checksum).")
-    parser.add_argument("--ckpt", required=True, help="a checkpoint.npz written by npgan train")
+                    "classifier for images (printed with the classifier's checksum).", parents=list(parents))
+    parser.add_argument("--ckpt", required=True, help="a checkpoint.npz written by npgan train (or its run directory)")
     parser.add_argument("--seeds", type=int, default=1, help="independent sample sets; mean ± s.e. (default 1)")
     parser.add_argument("--n", type=int, default=None,
                         help=f"samples per seed (default {N_SAMPLES:,} for 2-D, {N_IMAGES:,} for images)")
     parser.add_argument("--json", default=None, help="also write the full result to this JSON file")
-    parser.add_argument("--backend", default=None, choices=("auto",) + BACKENDS)
     parser.set_defaults(run=run)
     return parser

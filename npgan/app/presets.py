@@ -1,20 +1,35 @@
 """Named GAN setups for ``npgan train --model NAME``: the game, the models, the data and
 the optimizer settings, each with the source of its numbers.
 
-``build(config)`` turns a ``TrainConfig`` into (G, D, opt_g, opt_d, game, dataset).
+One source of truth for every hyper-parameter: a ``TrainConfig`` field holds its help text
+(the ``npgan train`` flag is built from it) and ``None`` means "the preset's value"; a
+``Preset`` holds the per-preset value, its dataclass default being the common one.
+``TrainConfig.resolved()`` fills and checks every value (types, ranges, sizes) before
+anything is built or written; ``build(config)`` then turns it into (G, D, opt_g, opt_d,
+game, dataset).
 """
 from dataclasses import asdict, dataclass, field, fields
 from typing import Optional
 
 from .. import optim
 from ..data import get_dataset
+from ..data import NAMES as DATA_NAMES
 from ..gan.games import BCEGame, HingeGame, LSGANGame, WGANGame, WGANGPGame
 from ..gan.models import MLPDiscriminator, MLPGenerator, PackedDiscriminator, dcgan_discriminator, dcgan_generator
+from ..gan.trainer import UPDATES
+from .checks import ConfigError, check_choice, check_float, check_int, check_tuple
+
+# The game of each preset: the three BCE games take BCEGame's generator-cost names.
+GAMES = ("minimax", "non_saturating", "maximum_likelihood", "lsgan", "wgan", "wgan-gp", "hinge")
+BCE_GAMES = ("minimax", "non_saturating", "maximum_likelihood")
+# fields that only some games or architectures read: anything else given for them is an error
+GAME_FIELDS = {"label_smoothing": BCE_GAMES, "lsgan_abc": ("lsgan",), "clip": ("wgan",), "gp_lambda": ("wgan-gp",)}
+MLP_FIELDS = ("hidden", "activation")
 
 
 @dataclass(frozen=True)
 class Preset:
-    game: str                 # bce-minimax | bce-ns | bce-ml | lsgan | wgan | wgan-gp | hinge
+    game: str                 # one of GAMES
     architecture: str         # mlp | dcgan
     data: str
     optimizer: str            # adam | rmsprop
@@ -23,12 +38,20 @@ class Preset:
     n_critic: int = 1
     batch_size: int = 64
     latent_dim: int = 2
+    hidden: tuple = (256, 256, 256)  # MLP hidden widths
+    steps: int = 1000                # generator steps of a run
     gp_lambda: float = 10.0
+    clip: float = 0.01
+    lsgan_abc: tuple = (0.0, 1.0, 1.0)
     conditional: bool = False
     pack: int = 1                    # samples D judges at once (PacGAN)
     activation: str = "leaky_relu"   # of the MLPs' hidden layers: leaky_relu | relu
     lr_decay: str = "none"           # none | linear (to zero over the run's steps)
     why: str = ""
+
+    def __post_init__(self):
+        if self.game not in GAMES:
+            raise ValueError(f"Preset: game must be one of {GAMES}, got {self.game!r}")
 
 
 # The 2-D mixture presets: ReLU MLPs (as the WGAN-GP paper's toy script) and both learning
@@ -39,11 +62,11 @@ class Preset:
 TOY = dict(activation="relu", lr_decay="linear")
 
 PRESETS = {
-    "gan": Preset("bce-minimax", "mlp", "ring8", "adam", 2e-4, **TOY, why=(
+    "gan": Preset("minimax", "mlp", "ring8", "adam", 2e-4, **TOY, why=(
         "the original minimax game (Goodfellow et al., 2014); Adam 2e-4, beta1 0.5 from DCGAN")),
-    "nsgan": Preset("bce-ns", "mlp", "ring8", "adam", 2e-4, **TOY, why=(
+    "nsgan": Preset("non_saturating", "mlp", "ring8", "adam", 2e-4, **TOY, why=(
         "non-saturating generator cost (NIPS 2016 tutorial); Adam 2e-4, beta1 0.5 from DCGAN")),
-    "mlgan": Preset("bce-ml", "mlp", "ring8", "adam", 2e-4, **TOY, why=(
+    "mlgan": Preset("maximum_likelihood", "mlp", "ring8", "adam", 2e-4, **TOY, why=(
         "maximum-likelihood generator cost (NIPS 2016 tutorial, section 3.2.3)")),
     "lsgan": Preset("lsgan", "mlp", "ring8", "adam", 2e-4, **TOY, why=(
         "least squares with a, b, c = 0, 1, 1 (Mao et al., 2017, eq. 9 setting); Adam 2e-4, beta1 0.5 as the paper")),
@@ -54,13 +77,18 @@ PRESETS = {
         "lambda 0.1, beta1 0.5, Adam 1e-4, n_critic 5: the WGAN-GP paper's own toy script (gan_toy.py). "
         "Measured here on ring8: with it all 8 modes are covered from about step 500; with Algorithm 1's "
         "defaults (lambda 10, betas (0, 0.9), lr 1e-4) it covered 1 mode after 1500 steps")),
+    "wgan-gp-alg1": Preset("wgan-gp", "mlp", "digits", "adam", 1e-4, betas=(0.0, 0.9), n_critic=5, gp_lambda=10.0,
+                           latent_dim=100, hidden=(128,), why=(
+        "WGAN-GP's Algorithm 1 defaults (lambda 10, n_critic 5, Adam 1e-4, betas (0, 0.9); Gulrajani et al., "
+        "2017) on the 784-128-1 MLP critic drawn beside it in the lecture notes, on digits")),
     "hinge": Preset("hinge", "mlp", "ring8", "adam", 2e-4, **TOY, why="hinge loss (SNGAN, BigGAN)"),
-    "pacgan": Preset("bce-ns", "mlp", "ring8", "adam", 2e-4, batch_size=256, pack=4, **TOY, why=(
+    "pacgan": Preset("non_saturating", "mlp", "ring8", "adam", 2e-4, batch_size=256, pack=4, **TOY, why=(
         "PacGAN4 (Lin et al., 2018): the non-saturating GAN whose D judges 4 samples at once; "
         "batch 256, so D sees 64 groups per step as the others see 64 samples")),
-    "cgan": Preset("bce-ns", "mlp", "digits", "adam", 2e-4, latent_dim=100, conditional=True, why=(
-        "conditional GAN (Mirza and Osindero, 2014): one-hot labels concatenated to z and to D's input")),
-    "dcgan": Preset("bce-ns", "dcgan", "digits", "adam", 2e-4, latent_dim=100, why=(
+    "cgan": Preset("non_saturating", "mlp", "digits", "adam", 2e-4, latent_dim=100, conditional=True, steps=10000,
+                   why=("conditional GAN (Mirza and Osindero, 2014): one-hot labels concatenated to z and to D's "
+                        "input; 10,000 steps, as the README's cgan run")),
+    "dcgan": Preset("non_saturating", "dcgan", "digits", "adam", 2e-4, latent_dim=100, why=(
         "DCGAN (Radford et al., 2016): Adam 2e-4, beta1 0.5, batch 64 as in the paper")),
     "dcgan-wgan-gp": Preset("wgan-gp", "dcgan", "digits", "adam", 1e-4, betas=(0.0, 0.9), n_critic=5, latent_dim=100,
                             why="the DCGAN generator with a BN-free conv critic and WGAN-GP's Algorithm 1 defaults"),
@@ -69,54 +97,64 @@ PRESETS = {
 
 ACTIVATIONS = ("leaky_relu", "relu")
 LR_DECAYS = ("none", "linear")
+DTYPES = ("float32", "float64")
+# Bounds that keep a config (typed by hand or read from a hostile checkpoint) from
+# allocating without limit before anything is checked.
+MAX_PARAMETERS = 50_000_000      # per network: 200 MB of float32 weights
+MAX_WIDTH = 65536
+MAX_LAYERS = 32
+MAX_BATCH = 65536
+MAX_STEPS = 10 ** 9
+
+
+def option(default=None, help="", **flag):
+    """A TrainConfig field: its default (``None``: the preset's value), the help text of its
+    ``npgan train`` flag and any argparse settings of that flag (``nargs``, ``type``, ``choices``)."""
+    return field(default=default, metadata={"help": help, **flag})
 
 
 @dataclass
 class TrainConfig:
     """Everything that defines a run (saved as config.json and in every checkpoint).
     ``None`` fields take the preset's value."""
-    model: str = "wgan-gp"
-    data: Optional[str] = None
-    steps: int = 2000
-    batch_size: Optional[int] = None
-    lr: Optional[float] = None
-    n_critic: Optional[int] = None
-    latent_dim: Optional[int] = None
-    hidden: tuple = (256, 256, 256)
-    update: str = "alternating"
-    gp_lambda: Optional[float] = None
-    clip: float = 0.01
-    label_smoothing: float = 0.0
-    lsgan_abc: tuple = (0.0, 1.0, 1.0)
-    seed: int = 0
-    sample_every: int = 500
-    checkpoint_every: int = 500
-    log_every: int = 10
-    dtype: str = "float32"
-    activation: Optional[str] = None
-    lr_decay: Optional[str] = None
-    pack: Optional[int] = None
-    extra: dict = field(default_factory=dict)
+    model: str = option("wgan-gp", "the GAN preset", choices=tuple(PRESETS))
+    data: Optional[str] = option(None, "ring8 | grid25 | swissroll | digits | mnist:PATH")
+    steps: Optional[int] = option(None, "generator steps of the run (with --resume: the new total)")
+    batch_size: Optional[int] = option(None, "samples per batch")
+    lr: Optional[float] = option(None, "learning rate of both players")
+    betas: Optional[tuple] = option(None, "Adam's (beta1, beta2), each in [0, 1)", nargs=2, type=float)
+    n_critic: Optional[int] = option(None, "D steps per G step")
+    latent_dim: Optional[int] = option(None, "size of the latent vector z")
+    hidden: Optional[tuple] = option(None, "hidden widths of the MLP generator and discriminator, e.g. 128 128",
+                                     nargs="+", type=int)
+    update: str = option("alternating", "alternating (D then G) or simultaneous updates", choices=UPDATES)
+    gp_lambda: Optional[float] = option(None, "WGAN-GP: weight lambda of the gradient penalty")
+    clip: Optional[float] = option(None, "WGAN: clip the critic's weights to [-c, c]")
+    label_smoothing: float = option(0.0, "BCE games: one-sided label smoothing alpha (real target 1 - alpha)")
+    lsgan_abc: Optional[tuple] = option(None, "LSGAN: targets a (fake), b (real), c (G's wish)", nargs=3, type=float)
+    seed: int = option(0, "seed of the weights and of every random draw")
+    sample_every: int = option(250, "write a sample picture every N steps")
+    checkpoint_every: int = option(250, "write checkpoint.npz every N steps")
+    log_every: int = option(10, "append to metrics.csv every N steps")
+    dtype: str = option("float32", "float32 or float64 weights", choices=DTYPES)
+    activation: Optional[str] = option(None, "hidden activation of the MLPs", choices=ACTIVATIONS)
+    lr_decay: Optional[str] = option(None, "learning-rate schedule: none, or linear decay to zero over --steps",
+                                     choices=LR_DECAYS)
+    pack: Optional[int] = option(None, "samples the discriminator judges at once (PacGAN)")
 
     def resolved(self):
-        """A copy with every ``None`` filled from the preset."""
-        if self.model not in PRESETS:
-            raise ValueError(f"unknown model {self.model!r}; choose one of {', '.join(PRESETS)}")
-        p = PRESETS[self.model]
+        """A checked copy with every ``None`` filled from the preset; ``ConfigError`` (a
+        ``ValueError`` naming the field) for any bad value, before anything is built."""
+        model = check_choice("model", self.model, tuple(PRESETS))
+        preset = PRESETS[model]
         values = asdict(self)
-        for name, preset_value in (("data", p.data), ("batch_size", p.batch_size), ("lr", p.lr),
-                                   ("n_critic", p.n_critic), ("latent_dim", p.latent_dim),
-                                   ("gp_lambda", p.gp_lambda), ("activation", p.activation),
-                                   ("lr_decay", p.lr_decay), ("pack", p.pack)):
-            if values[name] is None:
-                values[name] = preset_value
-        values["hidden"] = tuple(values["hidden"])
-        values["lsgan_abc"] = tuple(values["lsgan_abc"])
-        if values["activation"] not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {ACTIVATIONS}, got {values['activation']!r}")
-        if values["lr_decay"] not in LR_DECAYS:
-            raise ValueError(f"lr_decay must be one of {LR_DECAYS}, got {values['lr_decay']!r}")
-        _check_pack(self.model, p, values["pack"], values["batch_size"])
+        for name, value in values.items():
+            if value is None:
+                values[name] = getattr(preset, name)
+        _check_values(values)
+        _check_applicable(values, preset)
+        _check_pack(model, preset, values["pack"], values["batch_size"])
+        _check_size(values, preset)
         return TrainConfig(**values)
 
     def to_json(self):
@@ -124,36 +162,106 @@ class TrainConfig:
 
     @classmethod
     def from_json(cls, data):
+        if not isinstance(data, dict):
+            raise ConfigError("config", f"must be a JSON object, got {type(data).__name__}")
         known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ValueError(f"TrainConfig: unknown keys {sorted(unknown)}")
         values = dict(data)
+        if values.get("extra", None) == {}:  # an unused field of configs saved before 2026-12
+            del values["extra"]
+        unknown = set(values) - known
+        if unknown:
+            raise ConfigError("config", f"unknown keys {sorted(unknown)}")
         # runs saved before these fields existed trained LeakyReLU MLPs at a constant lr
         values.setdefault("activation", "leaky_relu")
         values.setdefault("lr_decay", "none")
-        for key in ("hidden", "lsgan_abc"):
-            if key in values:
+        for key in ("hidden", "lsgan_abc", "betas"):
+            if isinstance(values.get(key), list):
                 values[key] = tuple(values[key])
         return cls(**values)
 
 
+def _check_values(v):
+    """Types and ranges of every resolved value (names are the fields: the CLI turns them into flags)."""
+    if not isinstance(v["data"], str) or not (v["data"] in DATA_NAMES or
+                                              (v["data"].startswith("mnist:") and len(v["data"]) > 6)):
+        raise ConfigError("data", f"unknown data set {v['data']!r}; valid: ring8, grid25, swissroll, digits, "
+                                  "mnist:PATH")
+    check_int("steps", v["steps"], 1, MAX_STEPS)
+    check_int("batch_size", v["batch_size"], 1, MAX_BATCH)
+    check_float("lr", v["lr"], 0.0, None, low_open=True)
+    check_int("n_critic", v["n_critic"], 1, 1000)
+    check_int("latent_dim", v["latent_dim"], 1, MAX_WIDTH)
+    check_tuple("hidden", v["hidden"], lambda name, x: check_int(name, x, 1, MAX_WIDTH), 1, MAX_LAYERS)
+    check_choice("update", v["update"], UPDATES)
+    check_float("gp_lambda", v["gp_lambda"], 0.0, None)
+    check_float("clip", v["clip"], 0.0, None, low_open=True)
+    check_float("label_smoothing", v["label_smoothing"], 0.0, 1.0, high_open=True)
+    check_tuple("lsgan_abc", v["lsgan_abc"], lambda name, x: check_float(name, x, None, None), 3, 3)
+    check_int("seed", v["seed"], 0, 2 ** 63 - 1)
+    for name in ("sample_every", "checkpoint_every", "log_every"):
+        check_int(name, v[name], 1, MAX_STEPS)
+    check_choice("dtype", v["dtype"], DTYPES)
+    check_choice("activation", v["activation"], ACTIVATIONS)
+    check_choice("lr_decay", v["lr_decay"], LR_DECAYS)
+
+
+def _check_applicable(v, preset):
+    """A value for a field the preset's game or architecture does not read is a mistake."""
+    model = v["model"]
+    if preset.optimizer == "adam":
+        check_tuple("betas", v["betas"], lambda name, x: check_float(name, x, 0.0, 1.0, high_open=True), 2, 2)
+    elif tuple(v["betas"]) != tuple(preset.betas):
+        raise ConfigError("betas", f"model {model!r} trains with {preset.optimizer}, which has no betas")
+    for name, games in GAME_FIELDS.items():
+        if preset.game not in games and v[name] != _default(name, preset):
+            raise ConfigError(name, f"model {model!r} plays {preset.game!r}, which does not use it "
+                                    f"(read by {', '.join(games)})")
+    if preset.architecture != "mlp":
+        for name in MLP_FIELDS:
+            if v[name] != _default(name, preset):
+                raise ConfigError(name, f"model {model!r} has a {preset.architecture} architecture; "
+                                        f"{name} sets the MLP models only")
+
+
+def _default(name, preset):
+    if hasattr(preset, name):
+        return getattr(preset, name)
+    return next(f.default for f in fields(TrainConfig) if f.name == name)
+
+
 def _check_pack(model, preset, pack, batch_size):
-    if isinstance(pack, bool) or not isinstance(pack, int) or pack < 1:
-        raise ValueError(f"pack must be an int >= 1, got {pack!r}")
+    check_int("pack", pack, 1, MAX_BATCH)
     if pack == 1:
         return
     if preset.architecture != "mlp" or preset.conditional or preset.game == "wgan-gp":
-        raise ValueError(f"pack = {pack}: model {model!r} can't pack; packing needs an unconditional MLP "
-                         f"discriminator and no gradient penalty (whose norm is per sample)")
+        raise ConfigError("pack", f"{pack}: model {model!r} can't pack; packing needs an unconditional MLP "
+                                  f"discriminator and no gradient penalty (whose norm is per sample)")
     if batch_size % pack:
-        raise ValueError(f"pack = {pack} must divide batch_size = {batch_size}")
+        raise ConfigError("pack", f"pack = {pack} must divide batch_size = {batch_size}")
+
+
+def _mlp_parameters(widths):
+    return sum(a * b + b for a, b in zip(widths[:-1], widths[1:]))
+
+
+def _check_size(v, preset):
+    """Bound the MLPs' parameter counts (from the data set's declared shape, nothing built)."""
+    if preset.architecture != "mlp":
+        return
+    sample = 2 if v["data"] in ("ring8", "grid25", "swissroll") else 28 * 28
+    classes = 10 if preset.conditional else 0
+    hidden = list(v["hidden"])
+    counts = {"G": _mlp_parameters([v["latent_dim"] + classes] + hidden + [sample]),
+              "D": _mlp_parameters([sample * v["pack"] + classes] + hidden + [1])}
+    for net, count in counts.items():
+        if count > MAX_PARAMETERS:
+            raise ConfigError("hidden", f"{tuple(hidden)} gives {net} {count:,} parameters, more than the "
+                                        f"{MAX_PARAMETERS:,} npgan trains on a CPU")
 
 
 def _game(preset, config):
-    if preset.game.startswith("bce"):
-        cost = {"bce-minimax": "minimax", "bce-ns": "non_saturating", "bce-ml": "maximum_likelihood"}[preset.game]
-        return BCEGame(cost, config.label_smoothing)
+    if preset.game in BCE_GAMES:
+        return BCEGame(preset.game, config.label_smoothing)
     if preset.game == "lsgan":
         return LSGANGame(*config.lsgan_abc)
     if preset.game == "wgan":
@@ -163,10 +271,10 @@ def _game(preset, config):
     return HingeGame()
 
 
-def _optimizer(preset, params, lr):
+def _optimizer(preset, params, config):
     if preset.optimizer == "rmsprop":
-        return optim.RMSprop(params, lr=lr)
-    return optim.Adam(params, lr=lr, betas=preset.betas)
+        return optim.RMSprop(params, lr=config.lr)
+    return optim.Adam(params, lr=config.lr, betas=tuple(config.betas))
 
 
 def build(config):
@@ -189,8 +297,8 @@ def build(config):
     if config.dtype == "float64":
         G.double()
         D.double()
-    opt_g = _optimizer(preset, G.parameters(), config.lr)
-    opt_d = _optimizer(preset, D.parameters(), config.lr)
+    opt_g = _optimizer(preset, G.parameters(), config)
+    opt_d = _optimizer(preset, D.parameters(), config)
     return G, D, opt_g, opt_d, _game(preset, config), dataset
 
 

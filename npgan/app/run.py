@@ -7,27 +7,53 @@ The run directory holds
     loss_curve.png     the curves of metrics.csv, redrawn at each sample and at the end
     checkpoint.npz     G, D, both optimizers, the trainer's RNG, npgan's RNG, step, config;
                        written atomically every ``checkpoint_every`` steps and at the end
+    .npgan.lock        held while a process trains here (``rundir.locked``)
 ``resume=True`` reloads checkpoint.npz and continues the exact trajectory: the result
 equals an uninterrupted run's, bit for bit on the same backend.
+
+No work is lost: every setting is checked and the models are built before the directory
+is touched; a directory holding a run (or other files) is refused without ``overwrite``;
+SIGINT/SIGTERM stop at the next step boundary after saving a checkpoint (``Interrupted``);
+a run whose losses or weights turn non-finite stops (``Diverged``) and keeps the last
+finite checkpoint; a checkpoint with non-finite weights is refused.
 """
 import csv
 import json
 import os
+import shlex
+import signal
+import threading
 import time
+import zipfile
 
 import numpy as np
 
 from .. import random as ng_random
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
-from ..atomic import atomic_write
+from ..atomic import atomic_write, remove_stale_temps
 from ..serialization import load_checkpoint, save_checkpoint
 from .. import viz
 from ..gan.trainer import GANTrainer
+from .checks import ConfigError
 from .presets import PRESETS, TrainConfig, build, schedulers
+from . import rundir
+from .rundir import CHECKPOINT, CONFIG
 
-CHECKPOINT = "checkpoint.npz"
 KIND = "npgan-gan-run"
+
+
+class Interrupted(KeyboardInterrupt):
+    """Training stopped on SIGINT/SIGTERM after saving a checkpoint at ``step``."""
+
+    def __init__(self, signum, step, out):
+        self.signum, self.step, self.out = signum, step, out
+        super().__init__(f"{signal.Signals(signum).name} at step {step}: checkpoint saved in {out}; "
+                         f"resume with: npgan train --out {shlex.quote(out)} --resume")
+
+
+class Diverged(RuntimeError):
+    """A loss or a weight became NaN or infinite; the run stopped without saving it."""
 
 
 def make_trainer(config):
@@ -46,19 +72,61 @@ def checkpoint_state(trainer, config):
             "npgan_rng": ng_random.get_rng_state()}
 
 
+def checkpoint_path(path):
+    """``path`` itself, or the checkpoint.npz inside it when it is a (run) directory."""
+    if os.path.isdir(path):
+        inner = os.path.join(path, CHECKPOINT)
+        if not os.path.isfile(inner):
+            raise FileNotFoundError(f"{path} is a directory without a {CHECKPOINT}")
+        return inner
+    return path
+
+
 def load_run(path):
-    """(trainer, dataset, config) restored from a checkpoint file; clear errors otherwise."""
+    """(trainer, dataset, config) restored from a checkpoint file (or a run directory);
+    a ``ValueError`` saying what is wrong otherwise: a foreign file, a config out of bounds
+    (checked before any model is built), weights that are not finite."""
+    path = checkpoint_path(path)
+    if os.path.isfile(path) and not zipfile.is_zipfile(path):
+        raise ValueError(f"{path} is not an npgan checkpoint (not an .npz file)")
     state = load_checkpoint(path)
-    if not isinstance(state, dict) or state.get("kind") != KIND:
+    if not isinstance(state, dict) or state.get("kind") != KIND or not isinstance(state.get("trainer"), dict):
         raise ValueError(f"{path}: an npgan checkpoint, but not of a GAN training run")
-    config = TrainConfig.from_json(state["config"])
+    try:
+        config = TrainConfig.from_json(state.get("config")).resolved()
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: its configuration is invalid: {exc}") from None
+    _refuse_non_finite(state["trainer"], path)
     trainer, dataset = make_trainer(config)
     try:
         trainer.load_state_dict(state["trainer"])
-    except (KeyError, ValueError) as exc:
+        ng_random.set_rng_state(state["npgan_rng"])
+    except (KeyError, ValueError, TypeError) as exc:
         raise ValueError(f"{path}: checkpoint does not match its own configuration: {exc}") from None
-    ng_random.set_rng_state(state["npgan_rng"])
     return trainer, dataset, config
+
+
+def _non_finite(tree, where=""):
+    """The first (name, count) of a float array with NaN or inf values in a nested state."""
+    if isinstance(tree, np.ndarray):
+        if tree.dtype.kind in "fc":
+            bad = int(tree.size - np.count_nonzero(np.isfinite(tree)))
+            if bad:
+                return where, bad
+        return None
+    items = tree.items() if isinstance(tree, dict) else enumerate(tree) if isinstance(tree, list) else ()
+    for key, value in items:
+        found = _non_finite(value, f"{where}/{key}" if where else str(key))
+        if found:
+            return found
+    return None
+
+
+def _refuse_non_finite(trainer_state, path):
+    found = _non_finite({k: trainer_state.get(k) for k in ("G", "D", "opt_g", "opt_d")})
+    if found:
+        raise ValueError(f"{path}: {found[0]} holds {found[1]} NaN or infinite values; refusing to load "
+                         f"weights that would only give NaNs (the run diverged before this save)")
 
 
 class _MetricsCSV:
@@ -119,49 +187,181 @@ def generate(trainer, n, labels=None, rng=None):
     return out.data
 
 
-def train(config, out, resume=False, progress=True, log=print):
-    """Train ``config`` into directory ``out``; returns the trainer."""
-    config = config.resolved()
-    ckpt_path = os.path.join(out, CHECKPOINT)
-    if resume:  # load (and so validate) before anything in ``out`` is touched
-        trainer, dataset, saved = load_run(ckpt_path)
-        if saved.model != config.model or saved.data != config.data:
-            raise ValueError(f"--resume: {ckpt_path} is a {saved.model!r} run on {saved.data!r}, "
-                             f"not {config.model!r} on {config.data!r}")
-        if saved.lr_decay != "none" and saved.steps != config.steps:
-            log(f"--resume: the learning rate decays over {config.steps} steps from here on, "
-                f"not the {saved.steps} this run started with")
-        config = TrainConfig(**{**saved.to_json(), "steps": config.steps})
-        metrics_csv = _MetricsCSV(os.path.join(out, "metrics.csv"), resume_step=trainer.step_count)
+def train(config, out, resume=False, overwrite=False, progress=True, log=print):
+    """Train ``config`` into directory ``out``; returns the trainer.
+
+    A fresh run refuses an ``out`` that holds a run or other files (``overwrite`` replaces
+    a run's files and writes beside other files, deleting nothing npgan did not write).
+    ``resume`` continues the run in ``out`` with its own config; ``config`` is then None or
+    the settings given (a dict of fields, or a TrainConfig): only ``steps`` may differ from
+    the run's, any other difference is a ``ConfigError`` naming it."""
+    out = os.fspath(out)
+    if resume and overwrite:
+        raise ConfigError("overwrite", "--resume continues the run in --out, --overwrite replaces it: choose one")
+    rundir.check_out(out)
+    if resume:
+        trainer, dataset, config = _resume(config, out, log)
+        if trainer.step_count >= config.steps:
+            log(f"{out}: the run is complete at step {trainer.step_count} of {config.steps}; "
+                f"give --steps N (N > {trainer.step_count}) to train on")
+            return trainer
     else:
-        trainer, dataset = make_trainer(config)
-        os.makedirs(out, exist_ok=True)
-        metrics_csv = _MetricsCSV(os.path.join(out, "metrics.csv"))
-    os.makedirs(os.path.join(out, "samples"), exist_ok=True)
-    _write_json(os.path.join(out, "config.json"), config.to_json())
+        config = config.resolved()
+        rundir.refuse_existing(out, overwrite)
+        trainer, dataset = make_trainer(config)  # data and models: errors before the disk
+    with rundir.locked(out, log):
+        if not resume:
+            rundir.refuse_existing(out, overwrite, check_lock=False)  # again, now that no other process can start here
+            rundir.clear_run(out)
+        for directory in (out, os.path.join(out, "samples")):
+            remove_stale_temps(directory)
+        metrics_csv = _MetricsCSV(os.path.join(out, "metrics.csv"), trainer.step_count if resume else None)
+        os.makedirs(os.path.join(out, "samples"), exist_ok=True)
+        _write_json(os.path.join(out, CONFIG), config.to_json())
+        with _StopOnSignals() as stop:
+            _loop(trainer, dataset, config, out, metrics_csv, stop, progress, log)
+    return trainer
+
+
+def _loop(trainer, dataset, config, out, metrics_csv, stop, progress, log):
+    ckpt_path = os.path.join(out, CHECKPOINT)
+    saved_step = trainer.step_count if os.path.exists(ckpt_path) else None
+
+    def save():
+        nonlocal saved_step
+        found = _non_finite({"G": dict(trainer.G.state_dict()), "D": dict(trainer.D.state_dict())})
+        if found:
+            raise Diverged(f"step {trainer.step_count}: the weights {found[0]} became NaN or infinite; "
+                           f"stopped. {_last_checkpoint(saved_step, ckpt_path)}")
+        save_checkpoint(ckpt_path, checkpoint_state(trainer, config))
+        saved_step = trainer.step_count
 
     bar = _progress(progress, trainer.step_count, config.steps)
     start, start_step = time.perf_counter(), trainer.step_count
-    while trainer.step_count < config.steps:
-        metrics = trainer.step()
-        step = trainer.step_count
-        rate = (step - start_step) / max(time.perf_counter() - start, 1e-9)
-        if step % config.log_every == 0 or step == config.steps:
-            metrics_csv.append(step, metrics, rate)
+    try:
+        while trainer.step_count < config.steps:
+            metrics = trainer.step()
+            step = trainer.step_count
+            bad = [f"{k} = {v}" for k, v in metrics.items() if not np.isfinite(v)]
+            if bad:
+                raise Diverged(f"step {step}: {', '.join(bad)}: the losses are no longer finite; stopped "
+                               f"(a smaller --lr may help). {_last_checkpoint(saved_step, ckpt_path)}")
+            rate = (step - start_step) / max(time.perf_counter() - start, 1e-9)
+            if step % config.log_every == 0 or step == config.steps:
+                metrics_csv.append(step, metrics, rate)
+            if bar is not None:
+                bar.set_postfix({k: f"{v:.3f}" for k, v in metrics.items()}, refresh=False)
+                bar.update(1)
+            if step % config.sample_every == 0 or step == config.steps:
+                save_samples(trainer, dataset, os.path.join(out, "samples", f"step_{step:06d}.png"))
+                viz.save_loss_curves(os.path.join(out, "metrics.csv"), os.path.join(out, "loss_curve.png"),
+                                     title=f"{config.model} on {config.data}")
+            if step % config.checkpoint_every == 0 or step == config.steps:
+                save()
+            if stop.signum is not None:
+                if saved_step != step:
+                    save()
+                raise Interrupted(stop.signum, step, out)
+    finally:
         if bar is not None:
-            bar.set_postfix({k: f"{v:.3f}" for k, v in metrics.items()}, refresh=False)
-            bar.update(1)
-        if step % config.sample_every == 0 or step == config.steps:
-            save_samples(trainer, dataset, os.path.join(out, "samples", f"step_{step:06d}.png"))
-            viz.save_loss_curves(os.path.join(out, "metrics.csv"), os.path.join(out, "loss_curve.png"),
-                                 title=f"{config.model} on {config.data}")
-        if step % config.checkpoint_every == 0 or step == config.steps:
-            save_checkpoint(ckpt_path, checkpoint_state(trainer, config))
-    if bar is not None:
-        bar.close()
+            bar.close()
     elapsed = time.perf_counter() - start
     log(f"{config.model} on {config.data}: {trainer.step_count - start_step} generator steps in {elapsed:.1f} s")
-    return trainer
+
+
+def _last_checkpoint(step, path):
+    if step is None:
+        return "No checkpoint was saved."
+    return f"The last finite checkpoint, {path} at step {step}, is kept."
+
+
+def _resume(given, out, log):
+    """(trainer, dataset, config) of the run in ``out``, with ``steps`` from ``given``."""
+    ckpt = os.path.join(out, CHECKPOINT)
+    if not os.path.isfile(ckpt):
+        state, description = rundir.inspect(out)
+        what = "does not exist" if state == "absent" else f"holds {description or 'nothing'}, but no {CHECKPOINT}"
+        raise rundir.RunDirError(f"--resume: {out} {what}; nothing to resume (start a run without --resume)")
+    holder = rundir.lock_holder(out)
+    if holder is not None:
+        raise rundir.RunDirError(f"--out {out}: in use by another npgan train (pid {holder}); wait for it, "
+                                 f"stop it, or train into another --out")
+    trainer, dataset, saved = load_run(ckpt)
+    if given is None:
+        given = {}
+    elif isinstance(given, TrainConfig):
+        given = given.resolved().to_json()
+    saved_values = saved.to_json()
+    unknown = set(given) - set(saved_values)
+    if unknown:
+        raise ConfigError(sorted(unknown)[0], "not a TrainConfig field")
+    conflicts = [k for k in given if k != "steps" and _as_json(given[k]) != _as_json(saved_values[k])]
+    if conflicts:
+        raise ResumeConflict(out, [(k, given[k], saved_values[k]) for k in conflicts])
+    config = TrainConfig(**{**saved_values, "steps": given.get("steps", saved.steps)}).resolved()
+    if config.steps < trainer.step_count:
+        raise ConfigError("steps", f"{config.steps}: the run in {out} is already at step {trainer.step_count}")
+    if config.steps != saved.steps and saved.lr_decay != "none" and trainer.step_count < config.steps:
+        t = trainer.step_count
+        lr_old, lr_new = (saved.lr * max(0.0, 1 - t / n) for n in (saved.steps, config.steps))
+        log(f"--resume --steps {config.steps}: the learning rate decays linearly to zero over {config.steps} "
+            f"steps instead of {saved.steps}, so at step {t} it goes from {lr_old:.3g} to {lr_new:.3g} "
+            f"(lr * (1 - step / {config.steps}))")
+    return trainer, dataset, config
+
+
+def _as_json(value):
+    return list(value) if isinstance(value, tuple) else value
+
+
+class ResumeConflict(ConfigError):
+    """Settings given with --resume that differ from the run's own."""
+
+    def __init__(self, out, conflicts):
+        self.out, self.conflicts = out, conflicts
+        super().__init__(conflicts[0][0], "; ".join(f"{k} {g!r} (the run has {s!r})" for k, g, s in conflicts))
+        self.args = (self.describe(str),)
+
+    def __str__(self):
+        return self.args[0]
+
+    def describe(self, name):
+        """The message, with each field shown as ``name(field)`` (the CLI's flags)."""
+        given = "; ".join(f"{name(k)} {_show(g)} (the run has {_show(s)})" for k, g, s in self.conflicts)
+        return (f"--resume: {given}. A resumed run keeps its own settings (only --steps may change); "
+                f"start a new run with another --out to change them")
+
+
+def _show(value):
+    return " ".join(map(str, value)) if isinstance(value, (tuple, list)) else str(value)
+
+
+class _StopOnSignals:
+    """Record the first SIGINT/SIGTERM for the training loop to act on at the next step
+    boundary; a second one stops at once (KeyboardInterrupt). Only the main thread can
+    install handlers; elsewhere signals keep their usual meaning."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self):
+        self.signum, self._previous = None, {}
+
+    def _handle(self, signum, frame):
+        if self.signum is not None:
+            raise KeyboardInterrupt
+        self.signum = signum
+        print(f"\n{signal.Signals(signum).name}: saving a checkpoint at the end of this step "
+              f"(again to stop without saving)", flush=True)
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self._previous = {s: signal.signal(s, self._handle) for s in self.SIGNALS}
+        return self
+
+    def __exit__(self, *exc):
+        for s, handler in self._previous.items():
+            signal.signal(s, handler)
+        return False
 
 
 def _progress(enabled, initial, total):
