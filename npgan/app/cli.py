@@ -170,6 +170,8 @@ def main(argv=None):
     except SystemExit as exc:  # --help
         return exc.code or 0
     prog = f"npgan {args.command}"
+    from ..kernels import reuse_large_allocations
+    reuse_large_allocations()  # a process setting: the command's to make, not the library's import
     try:
         if args.backend:
             from .. import set_backend

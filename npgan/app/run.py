@@ -24,7 +24,6 @@ import shlex
 import signal
 import threading
 import time
-import zipfile
 
 import numpy as np
 
@@ -84,11 +83,10 @@ def checkpoint_path(path):
 
 def load_run(path):
     """(trainer, dataset, config) restored from a checkpoint file (or a run directory);
-    a ``ValueError`` saying what is wrong otherwise: a foreign file, a config out of bounds
-    (checked before any model is built), weights that are not finite."""
+    a ``ValueError`` saying what is wrong otherwise: a foreign file, weights that are not
+    finite (``load_checkpoint`` refuses them), a config out of bounds (checked before any
+    model is built)."""
     path = checkpoint_path(path)
-    if os.path.isfile(path) and not zipfile.is_zipfile(path):
-        raise ValueError(f"{path} is not an npgan checkpoint (not an .npz file)")
     state = load_checkpoint(path)
     if not isinstance(state, dict) or state.get("kind") != KIND or not isinstance(state.get("trainer"), dict):
         raise ValueError(f"{path}: an npgan checkpoint, but not of a GAN training run")
@@ -96,7 +94,6 @@ def load_run(path):
         config = TrainConfig.from_json(state.get("config")).resolved()
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{path}: its configuration is invalid: {exc}") from None
-    _refuse_non_finite(state["trainer"], path)
     trainer, dataset = make_trainer(config)
     try:
         trainer.load_state_dict(state["trainer"])
@@ -120,13 +117,6 @@ def _non_finite(tree, where=""):
         if found:
             return found
     return None
-
-
-def _refuse_non_finite(trainer_state, path):
-    found = _non_finite({k: trainer_state.get(k) for k in ("G", "D", "opt_g", "opt_d")})
-    if found:
-        raise ValueError(f"{path}: {found[0]} holds {found[1]} NaN or infinite values; refusing to load "
-                         f"weights that would only give NaNs (the run diverged before this save)")
 
 
 class _MetricsCSV:
@@ -278,14 +268,11 @@ def _last_checkpoint(step, path):
 def _resume(given, out, log):
     """(trainer, dataset, config) of the run in ``out``, with ``steps`` from ``given``."""
     ckpt = os.path.join(out, CHECKPOINT)
+    rundir.refuse_locked(out)
     if not os.path.isfile(ckpt):
         state, description = rundir.inspect(out)
         what = "does not exist" if state == "absent" else f"holds {description or 'nothing'}, but no {CHECKPOINT}"
         raise rundir.RunDirError(f"--resume: {out} {what}; nothing to resume (start a run without --resume)")
-    holder = rundir.lock_holder(out)
-    if holder is not None:
-        raise rundir.RunDirError(f"--out {out}: in use by another npgan train (pid {holder}); wait for it, "
-                                 f"stop it, or train into another --out")
     trainer, dataset, saved = load_run(ckpt)
     if given is None:
         given = {}

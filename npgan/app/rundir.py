@@ -97,10 +97,8 @@ def refuse_existing(out, overwrite, check_lock=True):
     """The check before a fresh run: an existing run needs --overwrite (or --resume); a
     directory with other files needs --overwrite and must not hold files under npgan's names.
     ``check_lock=False`` when this process already holds the lock."""
-    holder = lock_holder(out) if check_lock else None
-    if holder is not None:
-        raise RunDirError(f"--out {out}: in use by another npgan train (pid {holder}); wait for it, stop it, "
-                          f"or train into another --out")
+    if check_lock:
+        refuse_locked(out)
     state, description = inspect(out)
     if state == "run" and not overwrite:
         raise RunDirError(f"--out {out} already holds {description}: continue it with --resume, "
@@ -134,6 +132,17 @@ def _read_pid(fd):
     return int(text) if text.isdigit() else (text or None)
 
 
+def refuse_locked(out):
+    """Refuse a run directory that another live process holds."""
+    holder = lock_holder(out)
+    if holder is not None:
+        raise RunDirError(in_use(out, holder))
+
+
+def in_use(out, pid):
+    return f"--out {out}: in use by another npgan train (pid {pid}); wait for it, stop it, or train into another --out"
+
+
 def lock_holder(out):
     """The pid of a live process holding ``out``'s lock, else None (reads only)."""
     try:
@@ -161,8 +170,7 @@ def locked(out, log=print):
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise RunDirError(f"--out {out}: in use by another npgan train (pid {_read_pid(fd)}); wait for it, "
-                              f"stop it, or train into another --out") from None
+            raise RunDirError(in_use(out, _read_pid(fd))) from None
         stale = _read_pid(fd)
         if stale is not None:
             log(f"note: {path} still names pid {stale}, which no longer holds it: that run was killed "
