@@ -86,7 +86,7 @@ def _sample(args):
     from .run import generate, load_run
     from .. import viz
 
-    check_int("n", args.n, 1, 1_000_000)
+    check_int("n", args.n, 1, 100_000)
     ext = os.path.splitext(args.out)[1].lower()
     if ext not in SAMPLE_FORMATS:
         raise ConfigError("out", f"{args.out}: write a picture (.png) or the samples (.npy, .npz); "

@@ -122,16 +122,18 @@ class TrainConfig:
     steps: Optional[int] = option(None, "generator steps of the run (with --resume: the new total)")
     batch_size: Optional[int] = option(None, "samples per batch")
     lr: Optional[float] = option(None, "learning rate of both players")
-    betas: Optional[tuple] = option(None, "Adam's (beta1, beta2), each in [0, 1)", nargs=2, type=float)
+    betas: Optional[tuple] = option(None, "Adam's (beta1, beta2), each in [0, 1)", nargs=2, type=float,
+                                   metavar=("BETA1", "BETA2"))
     n_critic: Optional[int] = option(None, "D steps per G step")
     latent_dim: Optional[int] = option(None, "size of the latent vector z")
     hidden: Optional[tuple] = option(None, "hidden widths of the MLP generator and discriminator, e.g. 128 128",
-                                     nargs="+", type=int)
+                                     nargs="+", type=int, metavar="WIDTH")
     update: str = option("alternating", "alternating (D then G) or simultaneous updates", choices=UPDATES)
     gp_lambda: Optional[float] = option(None, "WGAN-GP: weight lambda of the gradient penalty")
     clip: Optional[float] = option(None, "WGAN: clip the critic's weights to [-c, c]")
     label_smoothing: float = option(0.0, "BCE games: one-sided label smoothing alpha (real target 1 - alpha)")
-    lsgan_abc: Optional[tuple] = option(None, "LSGAN: targets a (fake), b (real), c (G's wish)", nargs=3, type=float)
+    lsgan_abc: Optional[tuple] = option(None, "LSGAN: targets a (fake), b (real), c (G's wish)", nargs=3,
+                                       type=float, metavar=("A", "B", "C"))
     seed: int = option(0, "seed of the weights and of every random draw")
     sample_every: int = option(250, "write a sample picture every N steps")
     checkpoint_every: int = option(250, "write checkpoint.npz every N steps")
