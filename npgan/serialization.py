@@ -104,8 +104,8 @@ def load_checkpoint(path, expect=None, max_bytes=MAX_BYTES, finite=True):
 
     Bounded: only the members the metadata refers to are read, and only after their
     ``.npy`` headers were checked -- against ``expect`` when given, a function called with
-    ``{key: (shape, dtype)}`` of every referenced array that raises ``ValueError`` for an
-    unexpected one -- and their total size against ``max_bytes``. ``finite=True`` refuses
+    the tree as it will be loaded but with ``(shape, dtype)`` in place of every array, which
+    raises ``ValueError`` for an unexpected one -- and their total size against ``max_bytes``. ``finite=True`` refuses
     a floating-point array holding NaN or inf (the weights of a diverged run)."""
     if not os.path.isfile(path):
         raise FileNotFoundError(f"load_checkpoint: no such file: {path}")
@@ -132,7 +132,7 @@ def load_checkpoint(path, expect=None, max_bytes=MAX_BYTES, finite=True):
             raise ValueError(f"load_checkpoint: {path} declares {total:,} bytes of arrays, more than the "
                              f"limit of {max_bytes:,} (pass max_bytes= to read a larger checkpoint)")
         if expect is not None:
-            expect(specs)
+            expect(_join(meta["tree"], specs))
         arrays = {key: npz.read(key) for key in specs}
     if finite:
         for key, a in arrays.items():

@@ -83,24 +83,58 @@ def checkpoint_path(path):
 
 def load_run(path):
     """(trainer, dataset, config) restored from a checkpoint file (or a run directory);
-    a ``ValueError`` saying what is wrong otherwise: a foreign file, weights that are not
-    finite (``load_checkpoint`` refuses them), a config out of bounds (checked before any
-    model is built)."""
+    a ``ValueError`` saying what is wrong otherwise: a foreign file, a config out of bounds,
+    arrays whose declared shapes do not fit that config (both checked before any array is
+    read or any model larger than the config's bounds is built), weights that are not
+    finite (``load_checkpoint`` refuses them)."""
     path = checkpoint_path(path)
-    state = load_checkpoint(path)
-    if not isinstance(state, dict) or state.get("kind") != KIND or not isinstance(state.get("trainer"), dict):
-        raise ValueError(f"{path}: an npgan checkpoint, but not of a GAN training run")
-    try:
-        config = TrainConfig.from_json(state.get("config")).resolved()
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{path}: its configuration is invalid: {exc}") from None
-    trainer, dataset = make_trainer(config)
+    built = {}
+
+    def expect(tree):
+        if not isinstance(tree, dict) or tree.get("kind") != KIND or not isinstance(tree.get("trainer"), dict):
+            raise ValueError(f"{path}: an npgan checkpoint, but not of a GAN training run")
+        try:
+            config = TrainConfig.from_json(tree.get("config")).resolved()
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{path}: its configuration is invalid: {exc}") from None
+        trainer, dataset = make_trainer(config)
+        _check_declared_shapes(trainer, tree["trainer"], path)
+        built.update(trainer=trainer, dataset=dataset, config=config)
+
+    state = load_checkpoint(path, expect=expect)
+    trainer = built["trainer"]
     try:
         trainer.load_state_dict(state["trainer"])
         ng_random.set_rng_state(state["npgan_rng"])
     except (KeyError, ValueError, TypeError) as exc:
         raise ValueError(f"{path}: checkpoint does not match its own configuration: {exc}") from None
-    return trainer, dataset, config
+    return trainer, built["dataset"], built["config"]
+
+
+def _check_declared_shapes(trainer, declared, path):
+    """Every saved weight and optimizer array of ``declared`` (a tree with ``(shape, dtype)``
+    in place of arrays) has the shape and dtype of the fresh ``trainer``'s."""
+    for net, module, opt in (("G", trainer.G, trainer.opt_g), ("D", trainer.D, trainer.opt_d)):
+        fresh = module.state_dict()
+        saved = declared.get(net)
+        if not isinstance(saved, dict) or set(saved) != set(fresh):
+            raise ValueError(f"{path}: the saved {net} does not have the keys of its config's model")
+        for key, array in fresh.items():
+            if saved[key] != (array.shape, array.dtype):
+                raise ValueError(f"{path}: {net}.{key} is declared as {_spec(saved[key])}, its config's model "
+                                 f"has {array.shape} {array.dtype}")
+        shapes = [p.shape for p in module.parameters()]
+        opt_declared = declared.get("opt_" + net.lower())
+        opt_state = opt_declared.get("state") if isinstance(opt_declared, dict) else None
+        for position, entries in (opt_state.items() if isinstance(opt_state, dict) else ()):
+            for name, spec in (entries.items() if isinstance(entries, dict) else ()):
+                if isinstance(spec, tuple) and not (0 <= position < len(shapes) and spec[0] in (shapes[position], ())):
+                    raise ValueError(f"{path}: optimizer state {net}[{position}].{name} is declared as "
+                                     f"{_spec(spec)}, which fits no parameter of its config's model")
+
+
+def _spec(spec):
+    return f"{spec[0]} {spec[1]}" if isinstance(spec, tuple) and len(spec) == 2 else repr(spec)
 
 
 def _non_finite(tree, where=""):

@@ -203,6 +203,27 @@ def test_a_checkpoint_with_non_finite_weights_is_refused_by_sample_and_resume(ru
     assert snapshot(run2) == before and not (tmp_path / "s.npy").exists()
 
 
+@pytest.mark.parametrize("where", ["G", "opt_d"])
+def test_arrays_that_do_not_fit_the_config_are_refused_before_they_are_read(run2, monkeypatch, where):
+    """A checkpoint whose arrays are larger than its own config's model (a hostile or
+    mismatched file) is refused from the declared shapes alone: no array is read."""
+    from npgan.npz import NpzReader
+    state = load_checkpoint(str(run2 / "checkpoint.npz"))
+    big = np.zeros((300, 400), np.float32)
+    if where == "G":
+        state["trainer"]["G"]["net.0.weight"] = big
+        needle = r"G.net.0.weight is declared as \(300, 400\) float32, its config's model has \(8, 2\)"
+    else:
+        state["trainer"]["opt_d"]["state"][0]["exp_avg"] = big
+        needle = r"optimizer state D\[0\].exp_avg is declared as \(300, 400\) float32"
+    save_checkpoint(str(run2 / "checkpoint.npz"), state)
+    read = []
+    monkeypatch.setattr(NpzReader, "read", lambda self, key, _read=NpzReader.read: read.append(key) or _read(self, key))
+    with pytest.raises(ValueError, match=needle):
+        load_run(str(run2))
+    assert read == ["__npgan_meta__"]
+
+
 # --- clear errors: exit 2, one line, nothing written ------------------------------------
 
 @pytest.mark.parametrize("flags,needles", [

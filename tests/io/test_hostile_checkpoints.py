@@ -71,16 +71,16 @@ def test_total_size_is_capped(tmp_path):
 
 def test_expect_sees_the_declared_shapes_before_any_array_is_read(tmp_path):
     path = tmp_path / "ckpt.npz"
-    save_checkpoint(path, {"G": {"0.weight": np.zeros((3, 2), np.float32)}})
+    save_checkpoint(path, {"G": {"0.weight": np.zeros((3, 2), np.float32)}, "step": 7})
     seen = {}
 
-    def expect(specs):
-        seen.update(specs)
+    def expect(tree):
+        seen.update(tree)
         raise ValueError("G/0.weight should be (4, 2)")
 
     with pytest.raises(ValueError, match=r"should be \(4, 2\)"):
         load_checkpoint(path, expect=expect)
-    assert seen == {"G/0.weight": ((3, 2), np.dtype(np.float32))}
+    assert seen == {"G": {"0.weight": ((3, 2), np.dtype(np.float32))}, "step": 7}
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
