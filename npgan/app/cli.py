@@ -1,4 +1,4 @@
-"""The ``npgan`` command line: ``train``, ``sample``, ``eval``.
+"""The ``npgan`` command line: ``train``, ``sample``, ``eval``, ``export``.
 
 ``npgan train`` with no arguments is the main job: WGAN-GP on the 8-Gaussian ring, a
 quick run that ends by printing where its pictures are. Its hyper-parameter flags are made
@@ -154,7 +154,9 @@ def build_parser():
     sample.set_defaults(run=_sample)
 
     from .evaluate import add_eval_parser
+    from .export import add_export_parser
     add_eval_parser(sub, [common])
+    add_export_parser(sub, [common])
     return parser
 
 

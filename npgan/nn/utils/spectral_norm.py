@@ -61,9 +61,8 @@ class SpectralNorm:
 
     @staticmethod
     def apply(module, name, n_power_iterations, dim, eps):
-        for hook in module._forward_pre_hooks.values():
-            if isinstance(hook, SpectralNorm) and hook.name == name:
-                raise RuntimeError(f"spectral_norm: the parameter '{name}' already has a spectral_norm hook")
+        if any(hook.name == name for hook in spectral_norm_hooks(module)):
+            raise RuntimeError(f"spectral_norm: the parameter '{name}' already has a spectral_norm hook")
         weight = module._parameters.get(name)
         if weight is None:
             raise ValueError(f"spectral_norm: {type(module).__name__} has no parameter named '{name}'")
@@ -89,3 +88,8 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
         dim = 1 if isinstance(module, ConvTranspose2d) else 0
     SpectralNorm.apply(module, name, n_power_iterations, dim, eps)
     return module
+
+
+def spectral_norm_hooks(module):
+    """The ``SpectralNorm`` hooks registered on ``module`` (one per normalized parameter)."""
+    return [hook for hook in module._forward_pre_hooks.values() if isinstance(hook, SpectralNorm)]
