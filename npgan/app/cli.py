@@ -176,7 +176,7 @@ def main(argv=None):
     reuse_large_allocations()  # a process setting: the command's to make, not the library's import
     try:
         if args.backend:
-            from .. import set_backend
+            from ..kernels import set_backend
             set_backend(args.backend)
         return args.run(args)
     except ResumeConflict as exc:
