@@ -11,25 +11,29 @@
 
    Each kernel is written once as a macro over the element type T and stamped out for
    float (f32) and double (f64). Every argument was validated in Python
-   (npgan/kernels/conv.py and conv_c.py) before the call: sizes are positive, arrays are
-   C-contiguous with exactly the sizes given, and all products fit in a ptrdiff_t.
+   (npgan/kernels/conv_checks.py) before the call: sizes are positive and at most
+   2^31 - 1, arrays are C-contiguous with exactly the sizes given. All index arithmetic
+   is done in 64 bits (idx), where none of it can overflow: the largest term,
+   oh*SH + kh*DH, is below 2 (2^31)^2 = 2^63, and every offset into an array is below the
+   array's size. (An int would overflow at padding 2^30 already.)
    threads is the OpenMP team size (1: no parallel region); loops are split with a static
    schedule and each output element is written by one thread, so results do not depend
    on timing or on the thread count. */
-#include <stddef.h>
-#include <string.h>
+#include <stdint.h>
 
 #include "conv.h"
 
-typedef ptrdiff_t idx;
+typedef int64_t idx;  /* every size, index and offset: 64 bits */
 
 
-/* The output columns ow whose input column iw = ow*S - P + k*D lies in [0, W): [*lo, *hi). */
-static void valid_range(int W, int S, int P, int k, int D, int OW, int *lo, int *hi)
+/* The output columns ow whose input column iw = ow*S - P + k*D lies in [0, W): [*lo, *hi).
+   Every size is at most 2^31 - 1 (checked in Python), so in 64 bits none of these terms
+   overflows: |k*D - P| < 2^62. */
+static void valid_range(idx W, idx S, idx P, idx k, idx D, idx OW, idx *lo, idx *hi)
 {
-    int off = k * D - P;                    /* iw = ow*S + off */
-    int a = off >= 0 ? 0 : (-off + S - 1) / S;   /* first ow with iw >= 0 */
-    int b = W - 1 - off < 0 ? 0 : (W - 1 - off) / S + 1;  /* first ow with iw > W-1 */
+    idx off = k * D - P;                                       /* iw = ow*S + off */
+    idx a = off >= 0 ? 0 : (-off + S - 1) / S;                 /* first ow with iw >= 0 */
+    idx b = W - 1 - off < 0 ? 0 : (W - 1 - off) / S + 1;       /* first ow with iw > W-1 */
     if (b > OW) b = OW;
     if (a > b) a = b;
     *lo = a;
@@ -40,38 +44,38 @@ static void valid_range(int W, int S, int P, int k, int D, int OW, int *lo, int 
    the padding). Parallel over rows of cols; with SW == 1 the runs of consecutive ow are
    adjacent in x too, so a whole output row is one contiguous copy. */
 #define IM2COL(T, SUFFIX)                                                                   \
-    void npgan_conv_im2col_##SUFFIX(const T *x, T *cols, int C, int H, int W, int NB,        \
-                                    int KH, int KW, int SH, int SW, int PH, int PW,          \
-                                    int DH, int DW, int OH, int OW, int threads)             \
+    void npgan_conv_im2col_##SUFFIX(const T *x, T *cols, idx C, idx H, idx W, idx NB,        \
+                                    idx KH, idx KW, idx SH, idx SW, idx PH, idx PW,          \
+                                    idx DH, idx DW, idx OH, idx OW, int threads)             \
     {                                                                                       \
-        idx rows = (idx)C * KH * KW, run = (idx)OW * NB;                                    \
+        idx rows = C * KH * KW, run = OW * NB;                                              \
         _Pragma("omp parallel for schedule(static) num_threads(threads) if (threads > 1)")  \
         for (idx r = 0; r < rows; r++) {                                                    \
-            int c = (int)(r / (KH * KW)), kh = (int)(r / KW % KH), kw = (int)(r % KW);      \
-            int lo, hi;                                                                     \
+            idx c = r / (KH * KW), kh = r / KW % KH, kw = r % KW;                           \
+            idx lo, hi;                                                                     \
             valid_range(W, SW, PW, kw, DW, OW, &lo, &hi);                                   \
-            int off = kw * DW - PW;                                                         \
+            idx off = kw * DW - PW;                                                         \
             T *dst = cols + r * OH * run;                                                   \
-            for (int oh = 0; oh < OH; oh++, dst += run) {                                   \
-                int ih = oh * SH - PH + kh * DH;                                            \
+            for (idx oh = 0; oh < OH; oh++, dst += run) {                                   \
+                idx ih = oh * SH - PH + kh * DH;                                            \
                 if (ih < 0 || ih >= H) {                                                    \
                     for (idx j = 0; j < run; j++) dst[j] = 0;                               \
                     continue;                                                               \
                 }                                                                           \
-                const T *row = x + ((idx)c * H + ih) * W * NB;                              \
-                for (idx j = 0; j < (idx)lo * NB; j++) dst[j] = 0;                          \
+                const T *row = x + (c * H + ih) * W * NB;                                   \
+                for (idx j = 0; j < lo * NB; j++) dst[j] = 0;                               \
                 if (SW == 1) {                                                              \
-                    const T *s = row + (idx)(lo + off) * NB;                                \
-                    T *d = dst + (idx)lo * NB;                                              \
-                    for (idx j = 0; j < (idx)(hi - lo) * NB; j++) d[j] = s[j];              \
+                    const T *s = row + (lo + off) * NB;                                     \
+                    T *d = dst + lo * NB;                                                   \
+                    for (idx j = 0; j < (hi - lo) * NB; j++) d[j] = s[j];                   \
                 } else {                                                                    \
-                    for (int ow = lo; ow < hi; ow++) {                                      \
-                        const T *s = row + ((idx)ow * SW + off) * NB;                       \
-                        T *d = dst + (idx)ow * NB;                                          \
+                    for (idx ow = lo; ow < hi; ow++) {                                      \
+                        const T *s = row + (ow * SW + off) * NB;                            \
+                        T *d = dst + ow * NB;                                               \
                         for (idx j = 0; j < NB; j++) d[j] = s[j];                           \
                     }                                                                       \
                 }                                                                           \
-                for (idx j = (idx)hi * NB; j < run; j++) dst[j] = 0;                        \
+                for (idx j = hi * NB; j < run; j++) dst[j] = 0;                             \
             }                                                                               \
         }                                                                                   \
     }
@@ -81,33 +85,33 @@ static void valid_range(int W, int S, int P, int k, int D, int OW, int *lo, int 
    channel only write into that channel, so no two threads touch the same element, and
    the sums are accumulated in a fixed order (kh, kw, oh, ow) -- deterministic. */
 #define COL2IM(T, SUFFIX)                                                                   \
-    void npgan_conv_col2im_##SUFFIX(const T *cols, T *x, int C, int H, int W, int NB,        \
-                                    int KH, int KW, int SH, int SW, int PH, int PW,          \
-                                    int DH, int DW, int OH, int OW, int threads)             \
+    void npgan_conv_col2im_##SUFFIX(const T *cols, T *x, idx C, idx H, idx W, idx NB,        \
+                                    idx KH, idx KW, idx SH, idx SW, idx PH, idx PW,          \
+                                    idx DH, idx DW, idx OH, idx OW, int threads)             \
     {                                                                                       \
-        idx run = (idx)OW * NB;                                                             \
+        idx run = OW * NB;                                                                  \
         _Pragma("omp parallel for schedule(static) num_threads(threads) if (threads > 1)")  \
         for (idx c = 0; c < C; c++) {                                                       \
             T *plane = x + c * H * W * NB;                                                  \
-            for (idx j = 0; j < (idx)H * W * NB; j++) plane[j] = 0;                         \
-            for (int kh = 0; kh < KH; kh++) {                                               \
-                for (int kw = 0; kw < KW; kw++) {                                           \
-                    int lo, hi;                                                             \
+            for (idx j = 0; j < H * W * NB; j++) plane[j] = 0;                              \
+            for (idx kh = 0; kh < KH; kh++) {                                               \
+                for (idx kw = 0; kw < KW; kw++) {                                           \
+                    idx lo, hi;                                                             \
                     valid_range(W, SW, PW, kw, DW, OW, &lo, &hi);                           \
-                    int off = kw * DW - PW;                                                 \
+                    idx off = kw * DW - PW;                                                 \
                     const T *src = cols + ((c * KH + kh) * KW + kw) * OH * run;             \
-                    for (int oh = 0; oh < OH; oh++, src += run) {                           \
-                        int ih = oh * SH - PH + kh * DH;                                    \
+                    for (idx oh = 0; oh < OH; oh++, src += run) {                           \
+                        idx ih = oh * SH - PH + kh * DH;                                    \
                         if (ih < 0 || ih >= H) continue;                                    \
-                        T *row = plane + (idx)ih * W * NB;                                  \
+                        T *row = plane + ih * W * NB;                                       \
                         if (SW == 1) {                                                      \
-                            T *d = row + (idx)(lo + off) * NB;                              \
-                            const T *s = src + (idx)lo * NB;                                \
-                            for (idx j = 0; j < (idx)(hi - lo) * NB; j++) d[j] += s[j];     \
+                            T *d = row + (lo + off) * NB;                                   \
+                            const T *s = src + lo * NB;                                     \
+                            for (idx j = 0; j < (hi - lo) * NB; j++) d[j] += s[j];          \
                         } else {                                                            \
-                            for (int ow = lo; ow < hi; ow++) {                              \
-                                T *d = row + ((idx)ow * SW + off) * NB;                     \
-                                const T *s = src + (idx)ow * NB;                            \
+                            for (idx ow = lo; ow < hi; ow++) {                              \
+                                T *d = row + (ow * SW + off) * NB;                          \
+                                const T *s = src + ow * NB;                                 \
                                 for (idx j = 0; j < NB; j++) d[j] += s[j];                  \
                             }                                                               \
                         }                                                                   \
@@ -122,10 +126,10 @@ static void valid_range(int W, int S, int P, int k, int D, int OW, int *lo, int 
    OH*OW this turns the GEMM result (C_out*OH*OW, n) into NCHW and adds the bias. */
 #define TILE 32
 #define TRANSPOSE(T, SUFFIX)                                                                \
-    void npgan_conv_transpose_##SUFFIX(const T *a, const T *bias, T *out, int R, int S,      \
-                                       int group, int threads)                              \
+    void npgan_conv_transpose_##SUFFIX(const T *a, const T *bias, T *out, idx R, idx S,      \
+                                       idx group, int threads)                              \
     {                                                                                       \
-        idx tiles_r = ((idx)R + TILE - 1) / TILE, tiles_s = ((idx)S + TILE - 1) / TILE;     \
+        idx tiles_r = (R + TILE - 1) / TILE, tiles_s = (S + TILE - 1) / TILE;               \
         _Pragma("omp parallel for collapse(2) schedule(static) num_threads(threads) if (threads > 1)") \
         for (idx tr = 0; tr < tiles_r; tr++) {                                              \
             for (idx ts = 0; ts < tiles_s; ts++) {                                          \
@@ -145,9 +149,9 @@ static void valid_range(int W, int S, int P, int k, int D, int OW, int *lo, int 
    and sums it in a fixed order, so the result does not depend on the thread count; the
    simd reduction lets the compiler use vector lanes as partial sums. */
 #define CHANNEL_SUM(T, SUFFIX)                                                              \
-    void npgan_conv_channel_sum_##SUFFIX(const T *y, T *out, int N, int C, int L, int threads) \
+    void npgan_conv_channel_sum_##SUFFIX(const T *y, T *out, idx N, idx C, idx L, int threads) \
     {                                                                                       \
-        _Pragma("omp parallel for schedule(static) num_threads(threads) if (threads > 1)")            \
+        _Pragma("omp parallel for schedule(static) num_threads(threads) if (threads > 1)")  \
         for (idx c = 0; c < C; c++) {                                                       \
             T total = 0;                                                                    \
             for (idx n = 0; n < N; n++) {                                                   \
