@@ -10,15 +10,22 @@ them it must keep every comparison and ``sqrt`` scalar, in case it sets ``errno`
 a floating-point trap, which no kernel here reads. Unlike ``-ffast-math`` they change no
 result: IEEE rounding, NaN and infinity handling stay as they are (the kernels are tested
 bit for bit and to 1 ulp against their NumPy references).
+
+``NPGAN_CFLAGS_EXTRA`` (optional, shell-quoted) is appended to both the compile and the
+link flags; ``.ci/sanitize`` uses it to build a copy of the tree with AddressSanitizer and
+UndefinedBehaviorSanitizer.
 """
 import glob
 import os
+import shlex
 
 from cffi import FFI
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 HEADERS = sorted(glob.glob(os.path.join(HERE, "*.h")))
 SOURCES = sorted(glob.glob(os.path.join(HERE, "*.c")))
+
+EXTRA_FLAGS = shlex.split(os.environ.get("NPGAN_CFLAGS_EXTRA", ""))
 
 ffibuilder = FFI()
 for header in HEADERS:
@@ -30,8 +37,9 @@ ffibuilder.set_source(
     "\n".join(f'#include "{os.path.basename(h)}"' for h in HEADERS),
     sources=[os.path.join("csrc", os.path.basename(s)) for s in SOURCES],  # relative to setup.py
     include_dirs=[HERE],
-    extra_compile_args=["-O3", "-std=c99", "-fopenmp", "-fno-math-errno", "-fno-trapping-math"] if os.name != "nt" else ["/O2"],
-    extra_link_args=["-fopenmp"] if os.name != "nt" else [],
+    extra_compile_args=(["-O3", "-std=c99", "-fopenmp", "-fno-math-errno", "-fno-trapping-math"]
+                        if os.name != "nt" else ["/O2"]) + EXTRA_FLAGS,
+    extra_link_args=(["-fopenmp"] if os.name != "nt" else []) + EXTRA_FLAGS,
 )
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ def _leaky_relu_backward_loop(x, gy, gx, negative_slope):
 def _bce_with_logits_forward_loop(x, t, loss):
     zero = x.dtype.type(0)
     for i in range(x.size):
-        positive_part = x[i] if x[i] > 0 else zero
+        positive_part = x[i] if x[i] > zero or np.isnan(x[i]) else zero  # np.maximum(x, 0), NaN kept
         loss[i] = positive_part - x[i] * t[i] + np.log1p(np.exp(-abs(x[i])))
 
 
@@ -58,8 +58,8 @@ def _adam_update_loop(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, amsgrad,
         exp_avg_sq[i] = beta2 * exp_avg_sq[i] + one_minus_beta2 * g * g
         v_hat = exp_avg_sq[i]
         if amsgrad:
-            # keeps a NaN of v, as np.maximum does
-            v_hat = max_exp_avg_sq[i] if max_exp_avg_sq[i] >= v_hat else v_hat
+            # np.maximum(v_max, v) bit for bit: a NaN in either stays NaN; of equal values, v
+            v_hat = max_exp_avg_sq[i] if max_exp_avg_sq[i] > v_hat or np.isnan(max_exp_avg_sq[i]) else v_hat
             max_exp_avg_sq[i] = v_hat
         denom = np.sqrt(v_hat) / bias_correction2_sqrt + eps
         param[i] = param[i] - step_size * exp_avg[i] / denom
