@@ -13,8 +13,8 @@
 
 /* NumPy's maximum(a, b), bit for bit: a NaN in either operand gives NaN (a's NaN when a is
    one), and of two equal values b is returned, so maximum(-0.0, 0.0) = 0.0 and
-   maximum(0.0, -0.0) = -0.0 (NumPy 2's loops on x86-64; checked by
-   tests/kernels/test_kernel_fuzz.py). `a >= b ? a : b` would drop a NaN in a. */
+   maximum(0.0, -0.0) = -0.0 (NumPy 2.4 on x86-64; checked by tests/kernels/test_nan_parity.py).
+   `a >= b ? a : b` would drop a NaN in a. */
 #define NUMPY_MAXIMUM(a, b) ((a) > (b) || isnan(a) ? (a) : (b))
 
 /* y = x if x > 0 else negative_slope * x */
@@ -36,13 +36,13 @@
     }
 
 /* loss = max(x, 0) - x t + log1p(exp(-|x|)): exp never sees a positive argument,
-   so the loss is finite for any finite logit. */
+   so the loss is finite for any finite logit. The max may drop a NaN x: x t keeps it. */
 #define BCE_WITH_LOGITS_FORWARD(T, SUFFIX)                                                \
     void npgan_bce_with_logits_forward_##SUFFIX(const T *restrict x, const T *restrict t, \
                                                 T *restrict loss, int64_t n)              \
     {                                                                                     \
         for (int64_t i = 0; i < n; i++) {                                                 \
-            T positive_part = NUMPY_MAXIMUM(x[i], (T)0);                                  \
+            T positive_part = x[i] > 0 ? x[i] : (T)0;                                     \
             loss[i] = positive_part - x[i] * t[i] + log1p(exp(-fabs(x[i])));              \
         }                                                                                 \
     }

@@ -30,7 +30,7 @@ def _leaky_relu_backward_loop(x, gy, gx, negative_slope):
 def _bce_with_logits_forward_loop(x, t, loss):
     zero = x.dtype.type(0)
     for i in range(x.size):
-        positive_part = x[i] if x[i] > zero or np.isnan(x[i]) else zero  # np.maximum(x, 0), NaN kept
+        positive_part = x[i] if x[i] > 0 else zero
         loss[i] = positive_part - x[i] * t[i] + np.log1p(np.exp(-abs(x[i])))
 
 
