@@ -26,7 +26,7 @@ class Workload:
     number: str          # the workload's number in issue 7
     title: str
     arch: str            # "mlp" | "dcgan"
-    game: str            # "bce" | "lsgan" | "wgan-gp" | "wgan-gp-critic" (one critic update only)
+    game: str            # "non_saturating" | "lsgan" | "wgan-gp" | "wgan-gp-critic" (one critic update only)
     batch: int
     lr: float
     betas: tuple
@@ -36,16 +36,17 @@ class Workload:
 
 
 WORKLOADS = {
-    "mlp_gan_b64": Workload("1", "MLP GAN step, non-saturating BCE, batch 64", "mlp", "bce", 64, 2e-4,
+    "mlp_gan_b64": Workload("1", "MLP GAN step, non-saturating BCE, batch 64", "mlp", "non_saturating", 64, 2e-4,
                             (0.5, 0.999), steps_per_call=10),
-    "mlp_gan_b1": Workload("1", "MLP GAN step, batch 1", "mlp", "bce", 1, 2e-4, (0.5, 0.999), steps_per_call=20),
-    "mlp_gan_b512": Workload("1", "MLP GAN step, batch 512", "mlp", "bce", 512, 2e-4, (0.5, 0.999),
+    "mlp_gan_b1": Workload("1", "MLP GAN step, batch 1", "mlp", "non_saturating", 1, 2e-4, (0.5, 0.999),
+                           steps_per_call=20),
+    "mlp_gan_b512": Workload("1", "MLP GAN step, batch 512", "mlp", "non_saturating", 512, 2e-4, (0.5, 0.999),
                              steps_per_call=3),
     "mlp_lsgan_b64": Workload("2", "MLP LSGAN step, batch 64", "mlp", "lsgan", 64, 2e-4, (0.5, 0.999),
                               steps_per_call=10),
     "mlp_wgan_gp_b64": Workload("3", "MLP WGAN-GP step: 5 critic updates (GP) + 1 G update", "mlp", "wgan-gp",
                                 64, 1e-4, (0.0, 0.9), n_critic=5, steps_per_call=3),
-    "dcgan_b64": Workload("4", "DCGAN 28x28 step, non-saturating BCE, batch 64", "dcgan", "bce", 64, 2e-4,
+    "dcgan_b64": Workload("4", "DCGAN 28x28 step, non-saturating BCE, batch 64", "dcgan", "non_saturating", 64, 2e-4,
                           (0.5, 0.999), steps_per_call=1),
     "dcgan_critic_gp_b64": Workload("5", "DCGAN WGAN-GP critic update (GP by double backprop)", "dcgan",
                                     "wgan-gp-critic", 64, 1e-4, (0.0, 0.9), steps_per_call=1, dropout=0.0),

@@ -162,13 +162,13 @@ def build(w, arrays):
 
     def g_loss():
         out = D(G(common.noise(rng, B)))
-        if w.game == "bce":
+        if w.game == "non_saturating":
             return 0.5 * F.sigmoid_cross_entropy(out, ones)
         if w.game == "lsgan":
             return 0.5 * F.mean_squared_error(out, ones)
         return -_mean(out)
 
-    d_loss_fn = {"bce": bce_d_loss, "lsgan": lsgan_d_loss}.get(w.game, wgan_gp_d_loss)
+    d_loss_fn = {"non_saturating": bce_d_loss, "lsgan": lsgan_d_loss}.get(w.game, wgan_gp_d_loss)
 
     def step():
         for _ in range(w.n_critic):

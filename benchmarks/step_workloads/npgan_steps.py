@@ -1,13 +1,14 @@
 """npgan's training steps: the real training loop (``GANTrainer``, the games and models of
-``npgan.gan``), exactly what ``npgan train`` runs -- including its one pass of D on
-cat([real, fake]) for the MLP discriminators (``joint_discriminator_pass="auto"``; the
-PyTorch and DeZero steps score real and fake in two passes, as their loops are written).
-The DCGAN discriminator has Dropout, so "auto" scores it in two passes, like the peers."""
+``npgan.gan``), as ``npgan train`` runs it -- including the presets' one pass of D on
+cat([real, fake]) (``npgan.gan.joint.JointPass``) for every discriminator without Dropout
+(the PyTorch and DeZero steps score real and fake in two passes, as their loops are
+written). The DCGAN discriminator with Dropout is scored in two passes, like the peers."""
 import os
 
 import npgan
 from npgan import optim
 from npgan.gan.games import BCEGame, LSGANGame, WGANGPGame
+from npgan.gan.joint import JointPass
 from npgan.gan.models import MLPDiscriminator, MLPGenerator, dcgan_discriminator, dcgan_generator
 from npgan.gan.trainer import GANTrainer
 
@@ -40,19 +41,12 @@ def build(w, arrays):
         G, D = dcgan_generator(common.LATENT), dcgan_discriminator(dropout=w.dropout)
     _load(G, common.params_of(arrays, f"{w.arch}_G"))
     _load(D, common.params_of(arrays, f"{w.arch}_D"))
-    game = {"bce": BCEGame("non_saturating"), "lsgan": LSGANGame(0.0, 1.0, 1.0)}.get(w.game) or WGANGPGame(
-        common.GP_LAMBDA)
+    game = {"non_saturating": BCEGame("non_saturating"), "lsgan": LSGANGame(0.0, 1.0, 1.0)}.get(w.game) or \
+        WGANGPGame(common.GP_LAMBDA)
+    if w.arch == "mlp" or w.dropout == 0.0:
+        game = JointPass(game, D)
     opt_g = optim.Adam(G.parameters(), lr=w.lr, betas=w.betas)
     opt_d = optim.Adam(D.parameters(), lr=w.lr, betas=w.betas)
     trainer = GANTrainer(G, D, opt_g, opt_d, game, common.sample_real(arrays["real"]), common.LATENT,
                          batch_size=w.batch, n_critic=w.n_critic, seed=common.SEED)
-    if w.game != "wgan-gp-critic":
-        return trainer.step
-    d_params = list(D.parameters())
-
-    def critic_update():
-        # the body of GANTrainer.step's critic loop, once
-        d_loss, metrics = trainer._discriminator_loss()
-        trainer._apply(trainer.opt_d, d_params, d_loss)
-        return metrics
-    return critic_update
+    return trainer.discriminator_step if w.game == "wgan-gp-critic" else trainer.step

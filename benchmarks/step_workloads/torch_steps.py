@@ -94,13 +94,13 @@ def build(w, arrays):
 
     def g_loss():
         out = D(G(torch.from_numpy(common.noise(rng, B))))
-        if w.game == "bce":
+        if w.game == "non_saturating":
             return 0.5 * F.binary_cross_entropy_with_logits(out, torch.ones_like(out))
         if w.game == "lsgan":
             return 0.5 * ((out - 1.0) ** 2).mean()
         return -out.mean()
 
-    d_loss_fn = {"bce": bce_d_loss, "lsgan": lsgan_d_loss}.get(w.game, wgan_gp_d_loss)
+    d_loss_fn = {"non_saturating": bce_d_loss, "lsgan": lsgan_d_loss}.get(w.game, wgan_gp_d_loss)
 
     def step():
         for _ in range(w.n_critic):

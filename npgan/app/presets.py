@@ -15,6 +15,7 @@ from .. import optim
 from ..data import get_dataset
 from ..data import NAMES as DATA_NAMES
 from ..gan.games import BCEGame, HingeGame, LSGANGame, WGANGame, WGANGPGame
+from ..gan.joint import JointPass
 from ..gan.models import MLPDiscriminator, MLPGenerator, PackedDiscriminator, dcgan_discriminator, dcgan_generator
 from ..gan.trainer import UPDATES
 from .checks import ConfigError, check_choice, check_float, check_int, check_tuple
@@ -47,6 +48,7 @@ class Preset:
     pack: int = 1                    # samples D judges at once (PacGAN)
     activation: str = "leaky_relu"   # of the MLPs' hidden layers: leaky_relu | relu
     lr_decay: str = "none"           # none | linear (to zero over the run's steps)
+    joint_pass: bool = True          # D scores real and fake in one pass (npgan.gan.joint.JointPass)
     why: str = ""
 
     def __post_init__(self):
@@ -88,7 +90,7 @@ PRESETS = {
     "cgan": Preset("non_saturating", "mlp", "digits", "adam", 2e-4, latent_dim=100, conditional=True, steps=10000,
                    why=("conditional GAN (Mirza and Osindero, 2014): one-hot labels concatenated to z and to D's "
                         "input; 10,000 steps, as the README's cgan run")),
-    "dcgan": Preset("non_saturating", "dcgan", "digits", "adam", 2e-4, latent_dim=100, why=(
+    "dcgan": Preset("non_saturating", "dcgan", "digits", "adam", 2e-4, latent_dim=100, joint_pass=False, why=(
         "DCGAN (Radford et al., 2016): Adam 2e-4, beta1 0.5, batch 64 as in the paper")),
     "dcgan-wgan-gp": Preset("wgan-gp", "dcgan", "digits", "adam", 1e-4, betas=(0.0, 0.9), n_critic=5, latent_dim=100,
                             why="the DCGAN generator with a BN-free conv critic and WGAN-GP's Algorithm 1 defaults"),
@@ -301,7 +303,10 @@ def build(config):
         D.double()
     opt_g = _optimizer(preset, G.parameters(), config)
     opt_d = _optimizer(preset, D.parameters(), config)
-    return G, D, opt_g, opt_d, _game(preset, config), dataset
+    game = _game(preset, config)
+    if preset.joint_pass:  # not for a D with Dropout: one mask for both batches is another trajectory
+        game = JointPass(game, D)
+    return G, D, opt_g, opt_d, game, dataset
 
 
 def schedulers(config, opt_g, opt_d):

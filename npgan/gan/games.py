@@ -12,21 +12,12 @@ D), so one training loop runs them all. Each game takes D as a callable on a bat
 | ``WGANGPGame(lam)`` | E f(G(z)) - E f(x) + GP | -E f(G(z)) | gradient penalty |
 | ``HingeGame()`` | E relu(1-D(x)) + E relu(1+D(G(z))) | -E D(G(z)) | — |
 
-Every ``discriminator_loss`` scores real and fake through ``_scores``: one pass of D on
-both batches when the trainer's critic says that is safe (its ``joint_scores``, see
-``npgan.gan.joint``), two passes for a plain callable.
+``discriminator_loss(D, real, fake, rng)`` returns the loss and its metrics; ``rng`` is the
+trainer's random stream, for the games whose loss draws at random (WGAN-GP's eps; ``None``:
+npgan's global one). ``after_discriminator_step(D)`` enforces the constraint.
 """
 from . import objectives as obj
 from .penalties import clip_weights, gradient_penalty
-
-
-def _scores(D, real, fake):
-    """(D(real), D(fake)): ``D.joint_scores(real, fake)`` if D has it (the trainer's
-    ``Critic``, which decides between one pass and two), else ``D(real), D(fake)``."""
-    joint_scores = getattr(D, "joint_scores", None)
-    if joint_scores is None:
-        return D(real), D(fake)
-    return joint_scores(real, fake)
 
 
 _GENERATOR_COSTS = {
@@ -47,9 +38,8 @@ class BCEGame:
         self.generator_cost = generator_cost
         self.label_smoothing = label_smoothing
 
-    def discriminator_loss(self, D, real, fake):
-        real_logits, fake_logits = _scores(D, real, fake)
-        loss = obj.discriminator_loss(real_logits, fake_logits, self.label_smoothing)
+    def discriminator_loss(self, D, real, fake, rng=None):
+        loss = obj.discriminator_loss(D(real), D(fake), self.label_smoothing)
         return loss, {"d_loss": loss.item()}
 
     def generator_loss(self, D, fake):
@@ -63,8 +53,8 @@ class LSGANGame:
     def __init__(self, a=0.0, b=1.0, c=1.0):
         self.a, self.b, self.c = a, b, c
 
-    def discriminator_loss(self, D, real, fake):
-        loss = obj.lsgan_discriminator_loss(*_scores(D, real, fake), self.a, self.b)
+    def discriminator_loss(self, D, real, fake, rng=None):
+        loss = obj.lsgan_discriminator_loss(D(real), D(fake), self.a, self.b)
         return loss, {"d_loss": loss.item()}
 
     def generator_loss(self, D, fake):
@@ -80,8 +70,8 @@ class WGANGame:
     def __init__(self, clip=0.01):
         self.clip = clip
 
-    def discriminator_loss(self, D, real, fake):
-        loss = obj.wasserstein_critic_loss(*_scores(D, real, fake))
+    def discriminator_loss(self, D, real, fake, rng=None):
+        loss = obj.wasserstein_critic_loss(D(real), D(fake))
         return loss, {"d_loss": loss.item(), "wasserstein": -loss.item()}
 
     def generator_loss(self, D, fake):
@@ -94,13 +84,12 @@ class WGANGame:
 class WGANGPGame:
     """WGAN-GP: the critic's loss gets lam E (||grad D(x_hat)|| - 1)^2 (lam = 10)."""
 
-    def __init__(self, lam=10.0, generator=None):
+    def __init__(self, lam=10.0):
         self.lam = lam
-        self.generator = generator  # numpy Generator for the interpolation eps
 
-    def discriminator_loss(self, D, real, fake):
-        critic = obj.wasserstein_critic_loss(*_scores(D, real, fake))
-        penalty = gradient_penalty(D, real, fake, self.lam, generator=self.generator)
+    def discriminator_loss(self, D, real, fake, rng=None):
+        critic = obj.wasserstein_critic_loss(D(real), D(fake))
+        penalty = gradient_penalty(D, real, fake, self.lam, rng=rng)
         loss = critic + penalty
         return loss, {"d_loss": loss.item(), "wasserstein": -critic.item(), "gp": penalty.item()}
 
@@ -112,8 +101,8 @@ class WGANGPGame:
 
 
 class HingeGame:
-    def discriminator_loss(self, D, real, fake):
-        loss = obj.hinge_discriminator_loss(*_scores(D, real, fake))
+    def discriminator_loss(self, D, real, fake, rng=None):
+        loss = obj.hinge_discriminator_loss(D(real), D(fake))
         return loss, {"d_loss": loss.item()}
 
     def generator_loss(self, D, fake):

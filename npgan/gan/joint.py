@@ -1,65 +1,43 @@
-"""Scoring real and fake in one pass of D: ``D(cat([x, G(z)]))`` split in two, instead of
-``D(x)`` and ``D(G(z))``.
+"""Scoring real and fake in one pass of D: ``JointPass(game, D)`` plays ``game``, but each
+discriminator update computes ``D(cat([x, G(z)]))`` split in two instead of ``D(x)`` and
+``D(G(z))``. A speed trick, opt-in (the presets choose it): one pass runs half the ops
+(npgan pays Python overhead per op) and GEMMs twice as tall, which BLAS runs faster per
+flop (benchmarks/README.md). PyTorch GAN code often does the same.
 
-The two are the same function exactly when D treats every sample on its own: no batch
-statistics (BatchNorm in training mode), nothing that mixes samples. One pass does half
-the ops (npgan pays Python overhead per op) and GEMMs twice as tall, which BLAS runs
-faster per flop (see ``npgan.gan.trainer``).
+The two are the same function exactly when D treats every sample on its own and draws
+nothing at random; the losses and gradients then equal the two-pass ones up to rounding
+(the weight gradient sums 2N rows at once). ``batch_coupling(D)`` reads D's module tree
+once, when the wrapper is made, judging D as it trains (in training mode), and the
+wrapper refuses a D it cannot vouch for. Per sample are a whitelist of layers whose
+``forward`` is npgan's own (a subclass counts if it keeps that ``forward`` and
+``Module.__call__``): Linear, Conv2d, ConvTranspose2d, the activations, LayerNorm,
+Dropout(p=0), Flatten/Unflatten that keep the batch axis, the containers, and the
+``MLPDiscriminator`` / ``PackedDiscriminator`` of ``npgan.gan.models``. Refused are
+BatchNorm (batch statistics mix the samples), Flatten/Unflatten on the batch axis,
+Dropout(p>0) (one mask for the joint batch instead of one per pass) and spectral norm
+(one power iteration per update instead of two): those two change the draws, not the
+distribution, but not the trajectory either. Forward pre-hooks other than spectral
+norm's are not inspected.
 
-``batch_coupling(D)`` reads D's module tree and sorts its modules into
-
-* per sample — a whitelist of layers whose ``forward`` is npgan's own: Linear, Conv2d,
-  ConvTranspose2d, the activations, Dropout, LayerNorm, Flatten/Unflatten that keep the
-  batch axis, BatchNorm in eval mode with running statistics, the containers, and the
-  ``MLPDiscriminator`` / ``PackedDiscriminator`` of ``npgan.gan.models``. A subclass
-  counts if it keeps the whitelisted ``forward`` and ``__call__``. Spectral norm's
-  forward pre-hook is allowed (see below); any other hook is unknown.
-* coupled — known to mix the samples of a batch: BatchNorm using batch statistics
-  (training mode, or no running statistics), Flatten/Unflatten on the batch axis.
-* unknown — everything else, e.g. a user-defined module.
-
-``PackedDiscriminator`` (PacGAN) judges groups of ``pack`` consecutive samples: stacking
-the real batch on top of the fake one keeps real groups and fake groups apart when both
-batch sizes are multiples of ``pack``; ``Critic.joint_scores`` checks that on every call
-and falls back to two passes otherwise (where D itself raises its clear error).
-
-Two layers give a joint pass that differs from two passes in its draws, not in
-distribution; ``batch_coupling`` lists them as ``redrawn``, and the trainer's "auto" mode
-keeps two passes for them (a forced joint pass takes them):
-* Dropout (p > 0, training) draws one mask for the joint batch instead of one per pass:
-  each entry is still kept with probability 1 - p independently, but the trajectory is
-  not the two-pass one. (For the DCGAN discriminator the joint pass also saves no time:
-  its convolutions already run the batch in chunks.)
-* Spectral norm runs its power iteration once per forward in training mode: once per D
-  update instead of twice (as in SNGAN's Algorithm 1), so u, v and sigma after a step
-  differ slightly from the two-pass ones.
+The game is handed a D that already holds the joint pass's outputs for the real and the
+fake batch and runs D for anything else (WGAN-GP's D(x_hat) keeps its own pass), so
+neither the game nor the trainer knows about the wrapper. A packed D (PacGAN) is joined
+only when both batch sizes are multiples of its pack, so no group mixes real and fake
+samples; a conditional D gets the real batch's labels twice (the trainer generates the
+fake batch with them). Otherwise the update falls back to two passes.
 """
 import numpy as np
 
 from .. import nn
-from ..autograd.tensor import Tensor
 from ..nn.module import Module
-from ..nn.normalization import _BatchNorm
-from ..nn.utils.spectral_norm import SpectralNorm
+from ..nn.utils import spectral_norm_hooks
 from ..ops import cat
 from .models import MLPDiscriminator, PackedDiscriminator
+from .trainer import BoundDiscriminator
 
 # the layers whose own forward treats every sample (a row of the batch axis) on its own
 _PER_SAMPLE = (nn.Linear, nn.Conv2d, nn.ConvTranspose2d, nn.LeakyReLU, nn.ReLU, nn.Tanh, nn.Sigmoid, nn.Dropout,
                nn.LayerNorm, nn.Sequential, nn.ModuleList, MLPDiscriminator, PackedDiscriminator)
-
-
-class BatchCoupling:
-    """What ``batch_coupling`` found: ``coupled``, ``unknown`` and ``redrawn`` are lists of
-    "name (Type): why" strings; ``packs`` the group sizes of the packed discriminators."""
-
-    def __init__(self, coupled, unknown, redrawn, packs):
-        self.coupled, self.unknown, self.redrawn, self.packs = coupled, unknown, redrawn, tuple(packs)
-
-    @property
-    def per_sample(self):
-        """True when every module is known to treat each sample on its own."""
-        return not self.coupled and not self.unknown
 
 
 def _own_forward(module, classes):
@@ -72,73 +50,84 @@ def _own_forward(module, classes):
 
 
 def batch_coupling(D):
-    """Sort the modules of ``D`` into per sample / coupled / unknown (module docstring)."""
-    coupled, unknown, redrawn, packs = [], [], [], []
+    """Why one pass of ``D`` on cat([real, fake]) would not be two passes: a list of
+    "name (Type): why" strings, empty when every module of D is known to treat each sample
+    on its own and to draw nothing (module docstring)."""
+    found = []
     for name, m in D.named_modules():
         label = f"{name or '<root>'} ({type(m).__name__})"
-        hooks = [h for h in m._forward_pre_hooks.values() if not isinstance(h, SpectralNorm)]
-        if hooks:
-            unknown.append(f"{label}: a forward pre-hook")
-        if m.training and len(hooks) < len(m._forward_pre_hooks):
-            redrawn.append(f"{label}: spectral norm's power iteration would run once, not twice")
-        if isinstance(m, nn.Dropout) and m.training and m.p > 0:
-            redrawn.append(f"{label}: one dropout mask for both batches, not one each")
-        if isinstance(m, _BatchNorm):
-            if m.training or m.running_mean is None:
-                coupled.append(f"{label}: normalizes with the batch statistics"
-                               + (" (training mode)" if m.training else " (no running statistics)"))
-            elif not _own_forward(m, (_BatchNorm,)):
-                unknown.append(f"{label}: not a known per-sample layer")
+        if spectral_norm_hooks(m):
+            found.append(f"{label}: spectral norm's power iteration would run once, not twice")
+        if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            found.append(f"{label}: normalizes with the batch statistics")
         elif isinstance(m, nn.Flatten) and _own_forward(m, (nn.Flatten,)):
-            if m.start_dim == 0:
-                coupled.append(f"{label}: start_dim=0 merges the batch axis")
-            elif m.start_dim < 0:
-                unknown.append(f"{label}: a negative start_dim may reach the batch axis")
+            if m.start_dim <= 0:
+                found.append(f"{label}: start_dim={m.start_dim} may merge the batch axis")
         elif isinstance(m, nn.Unflatten) and _own_forward(m, (nn.Unflatten,)):
-            if m.dim == 0:
-                coupled.append(f"{label}: dim=0 splits the batch axis")
-            elif m.dim < 0:
-                unknown.append(f"{label}: a negative dim may reach the batch axis")
-        elif _own_forward(m, _PER_SAMPLE):
-            if isinstance(m, PackedDiscriminator):
-                packs.append(m.pack)
-        else:
-            unknown.append(f"{label}: not a known per-sample layer")
-    return BatchCoupling(coupled, unknown, redrawn, packs)
+            if m.dim <= 0:
+                found.append(f"{label}: dim={m.dim} may split the batch axis")
+        elif not _own_forward(m, _PER_SAMPLE):
+            found.append(f"{label}: not a known per-sample layer")
+        elif isinstance(m, nn.Dropout) and m.p > 0:
+            found.append(f"{label}: one dropout mask for both batches, not one each")
+    return found
 
 
-class Critic:
-    """D as the games see it: a callable on one batch (with the labels of a conditional D
-    bound), and ``joint_scores(real, fake)`` -> (D(real), D(fake)), in one pass of D on
-    ``cat([real, fake])`` when ``joint``, else in two.
+class JointPass:
+    """``game``, with real and fake scored in one pass of ``D`` (module docstring); a
+    ``ValueError`` listing what stands in the way if ``D`` is not known to allow it."""
 
-    ``labels`` (conditional D) belong to every batch D scores: the trainer's fake batch is
-    generated with the real batch's labels, so the joint pass gets them twice."""
+    def __init__(self, game, D):
+        found = batch_coupling(D)
+        if found:
+            raise ValueError("JointPass: one pass of D on cat([real, fake]) would not equal two passes: "
+                             + "; ".join(found) + ". Play the game without JointPass")
+        self.game, self.D = game, D
+        self.packs = tuple(m.pack for m in D.modules() if isinstance(m, PackedDiscriminator))
 
-    def __init__(self, D, labels=None, joint=False, packs=()):
-        self.D, self.labels, self.joint, self.packs = D, labels, joint, tuple(packs)
-        self._y = None if labels is None else Tensor(labels)
+    def discriminator_loss(self, D, real, fake, rng=None):
+        """The game's loss for ``D``, the ``BoundDiscriminator`` of the wrapped module."""
+        if D.module is not self.D:
+            raise ValueError("JointPass: called with a discriminator other than the one it was made for")
+        if self._can_join(D, real, fake):
+            D = _Scored(D, real, fake, *self._one_pass(D, real, fake))
+        return self.game.discriminator_loss(D, real, fake, rng)
 
-    def __call__(self, x):
-        return self.D(x) if self.labels is None else self.D(x, self._y)
+    def generator_loss(self, D, fake):
+        return self.game.generator_loss(D, fake)
 
-    def _can_join(self, real, fake):
+    def after_discriminator_step(self, D):
+        self.game.after_discriminator_step(D)
+
+    def _can_join(self, D, real, fake):
         n_real, n_fake = real.shape[0], fake.shape[0]
         if real.shape[1:] != fake.shape[1:] or real.dtype != fake.dtype:
             return False
         if any(n_real % m or n_fake % m for m in self.packs):
             return False  # groups would straddle real and fake: two passes (D raises its own error)
-        return self.labels is None or len(self.labels) == n_real == n_fake
+        return D.labels is None or len(D.labels) == n_real == n_fake
 
-    def joint_scores(self, real, fake):
-        if not (self.joint and self._can_join(real, fake)):
-            return self(real), self(fake)
-        x = cat([real, fake], 0)
-        out = self.D(x) if self.labels is None else self.D(x, Tensor(np.concatenate([self.labels, self.labels])))
+    def _one_pass(self, D, real, fake):
+        labels = None if D.labels is None else np.concatenate([D.labels, D.labels])
+        out = BoundDiscriminator(D.module, labels)(cat([real, fake], 0))
         n_real, total = real.shape[0], real.shape[0] + fake.shape[0]
         if out.ndim == 0 or out.shape[0] * n_real % total:
-            raise RuntimeError(f"joint discriminator pass: D's output of shape {out.shape} for a joint batch of "
-                               f"{n_real} real + {fake.shape[0]} fake samples does not split between them; "
-                               "pass joint_discriminator_pass=False to GANTrainer")
+            raise RuntimeError(f"JointPass: D's output of shape {out.shape} for a joint batch of {n_real} real + "
+                               f"{fake.shape[0]} fake samples does not split between them; play the game "
+                               "without JointPass")
         k = out.shape[0] * n_real // total  # rows of the real part (fewer than n_real for a packed D)
         return out[:k], out[k:]
+
+
+class _Scored:
+    """D for one discriminator update: the joint pass's outputs for the very batches it
+    scored, a pass of D for any other input."""
+
+    def __init__(self, D, real, fake, real_out, fake_out):
+        self.D, self.scored = D, ((real, real_out), (fake, fake_out))
+
+    def __call__(self, x):
+        for batch, out in self.scored:
+            if x is batch:
+                return out
+        return self.D(x)

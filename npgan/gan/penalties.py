@@ -20,23 +20,24 @@ def per_sample_grad_norm(g):
     return sqrt(reduce_sum(g * g, tuple(range(1, g.ndim))) + _NORM_EPS)
 
 
-def interpolate(real, fake, eps=None, generator=None):
-    """x_hat = eps x + (1 - eps) G(z) with eps ~ U[0, 1] drawn once per sample."""
+def interpolate(real, fake, eps=None, rng=None):
+    """x_hat = eps x + (1 - eps) G(z) with eps ~ U[0, 1] drawn once per sample from ``rng``
+    (a NumPy random stream; ``None``: npgan's global one)."""
     if real.shape != fake.shape:
         raise ValueError(f"interpolate: real {real.shape} and fake {fake.shape} differ")
     if eps is None:
-        rng = generator or _random.default_generator()
+        rng = _random.default_generator() if rng is None else rng
         eps = rng.random((real.shape[0],) + (1,) * (real.ndim - 1)).astype(real.dtype)
     eps = Tensor(np.asarray(eps, dtype=real.dtype))
     x_hat = eps * real.detach() + (1.0 - eps) * fake.detach()
     return Tensor(x_hat.data, requires_grad=True)
 
 
-def gradient_penalty(critic, real, fake, lam=10.0, eps=None, generator=None):
+def gradient_penalty(critic, real, fake, lam=10.0, eps=None, rng=None):
     """WGAN-GP (Gulrajani et al., 2017, Algorithm 1):
     lambda E (||grad_x_hat D(x_hat)||_2 - 1)^2 at x_hat = eps x + (1 - eps) G(z).
     The returned Tensor is differentiable w.r.t. the critic's parameters."""
-    x_hat = interpolate(real, fake, eps, generator)
+    x_hat = interpolate(real, fake, eps, rng)
     g, = grad(critic(x_hat).sum(), [x_hat], create_graph=True)
     return lam * mean((per_sample_grad_norm(g) - 1.0) ** 2)
 

@@ -1,6 +1,4 @@
-"""One training loop for every GAN: ``n_critic`` discriminator steps per generator step,
-alternating (D then G, the default) or simultaneous (both gradients taken at the same
-parameters, then both applied) updates.
+"""One training loop for every GAN: ``n_critic`` discriminator updates per generator update.
 
     for each generator step:
         repeat n_critic times:            # "N_dis multi-ascent" in the GDA notes
@@ -9,65 +7,50 @@ parameters, then both applied) updates.
         z ~ N(0, I)
         G <- G - lr_G grad_G  L_G(D(G(z)))
 
-All randomness (noise, data batches, penalty interpolation) comes from one seeded
-``numpy.random.Generator`` whose state is part of ``state_dict()``, so a resumed run
-continues the exact trajectory of an uninterrupted one.
-
-**One pass of D on real and fake** (``joint_discriminator_pass``). Each discriminator
-update scores a real batch and a fake batch. When D treats every sample on its own (no
-BatchNorm in training mode, nothing that mixes the batch), ``D(cat([x, G(z)]))`` split
-in two is the same function as ``D(x)``, ``D(G(z))`` -- with half the ops (npgan pays
-Python overhead per op) and GEMMs twice as tall, which BLAS runs faster: measured with
-NumPy's BLAS on a 2-core machine, (64,784)@(784,256) at 158 GF/s and (128,784)@(784,256)
-at 199 GF/s; the weight gradient (256,64)@(64,784) at 170 GF/s and (256,128)@(128,784)
-at 238 GF/s. PyTorch GAN code often does the same.
-
-    "auto" (default)  one pass when every module of D is a known per-sample layer and
-                      none draws differently in one pass (Dropout, spectral norm; see
-                      ``npgan.gan.joint.batch_coupling``), else two passes
-    True              one pass, trusting user-defined modules to be per sample; a D with
-                      a module known to mix the batch (BatchNorm in training mode) is a
-                      ValueError, at construction and at every step
-    False             two passes, always
-
-The decision is taken again at every discriminator update (``uses_joint_pass()``), so
-``D.eval()`` (BatchNorm on running statistics) switches "auto" to one pass. The losses
-and gradients equal the two-pass ones up to rounding (the weight gradient sums 2N rows
-at once), so "auto" changes no trajectory beyond rounding. A forced joint pass (True) also
-takes D's with Dropout or spectral norm, which then differ in distribution only: one
-dropout mask for the joint batch instead of one per pass, one power iteration per D
-update instead of two. A packed D (PacGAN) is joined only when both batch sizes are
-multiples of its pack, so no group mixes real and fake samples; a conditional D gets the
-real batch's labels twice (the fake batch is generated with them). The generator's cost
-scores one batch and is unchanged; so is WGAN-GP's penalty, D(x_hat) in its own pass.
+That is the alternating update; the simultaneous one takes the gradients of the last D
+update and of G's at the same (D, G), then applies both. The ``game`` (``npgan.gan.games``)
+gives L_D and L_G. Every random draw comes from the trainer's seeded ``rng``, whose state is
+part of ``state_dict()``, so a resumed run continues the exact trajectory of an
+uninterrupted one.
 """
 import numpy as np
 
 from ..autograd.engine import grad
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
-from .joint import Critic, batch_coupling
 
 UPDATES = ("alternating", "simultaneous")
 
 
+class BoundDiscriminator:
+    """D as the games see it, a function of the batch alone: ``D(x)``, or ``D(x, y)`` with
+    the labels ``y`` of a conditional D bound (the fake batch is generated with the same)."""
+
+    def __init__(self, module, labels=None):
+        self.module, self.labels = module, labels
+
+    def __call__(self, x):
+        return self.module(x) if self.labels is None else self.module(x, Tensor(self.labels))
+
+
+def _set_grads(module, loss):
+    params = list(module.parameters())
+    for p, g in zip(params, grad(loss, params, allow_unused=True)):
+        p.grad = g
+
+
 class GANTrainer:
     def __init__(self, generator, discriminator, opt_g, opt_d, game, sample_real, latent_dim,
-                 batch_size=64, n_critic=1, update="alternating", num_classes=None, seed=0, schedulers=(),
-                 joint_discriminator_pass="auto"):
-        """``sample_real(batch_size, rng) -> (x, labels or None)`` as NumPy arrays;
+                 batch_size=64, n_critic=1, update="alternating", num_classes=None, seed=0, schedulers=()):
+        """``game`` has ``discriminator_loss(D, real, fake, rng) -> (loss, metrics)``,
+        ``generator_loss(D, fake) -> loss`` and ``after_discriminator_step(D)``;
+        ``sample_real(batch_size, rng) -> (x, labels or None)`` as NumPy arrays;
         ``num_classes`` makes the models conditional: G(z, y) and D(x, y); ``schedulers``
-        (``npgan.optim.lr_scheduler``) step once after every generator step;
-        ``joint_discriminator_pass`` ("auto", True or False) scores real and fake in one
-        pass of D when that is safe (see the module docstring)."""
+        (``npgan.optim.lr_scheduler``) step once after every generator step."""
         if n_critic < 1:
             raise ValueError(f"GANTrainer: n_critic must be >= 1, got {n_critic}")
         if update not in UPDATES:
             raise ValueError(f"GANTrainer: update must be one of {UPDATES}, got {update!r}")
-        if not (isinstance(joint_discriminator_pass, bool) or
-                (isinstance(joint_discriminator_pass, str) and joint_discriminator_pass == "auto")):
-            raise ValueError(f"GANTrainer: joint_discriminator_pass must be 'auto', True or False, "
-                             f"got {joint_discriminator_pass!r}")
         self.G, self.D = generator, discriminator
         self.opt_g, self.opt_d = opt_g, opt_d
         self.game = game
@@ -79,12 +62,8 @@ class GANTrainer:
         self.num_classes = num_classes
         self.schedulers = list(schedulers)
         self.rng = np.random.default_rng(seed)
-        if hasattr(game, "generator"):
-            game.generator = self.rng
         self.step_count = 0
         self.dtype = next(iter(generator.parameters())).dtype
-        self.joint_discriminator_pass = joint_discriminator_pass
-        self._joint_plan()  # a forced joint pass on a D that mixes the batch fails here
 
     # --- sampling -----------------------------------------------------------------------
     def noise(self, n):
@@ -100,75 +79,57 @@ class GANTrainer:
     def generate(self, z, labels=None):
         return self.G(z) if labels is None else self.G(z, Tensor(labels))
 
-    def _critic(self, labels, plan=(False, ())):
-        """D as a function of the batch alone, with the labels bound for conditional D;
-        ``plan`` = (joint, packs) from ``_joint_plan`` for the games' ``joint_scores``."""
-        return Critic(self.D, labels, *plan)
-
-    # --- one pass or two ----------------------------------------------------------------
-    def _joint_plan(self):
-        """(joint, packs): whether D scores real and fake in one pass now, and the pack
-        sizes of its packed discriminators (the joint batch must not split a group)."""
-        mode = self.joint_discriminator_pass
-        if mode is False:
-            return False, ()
-        found = batch_coupling(self.D)
-        if mode is True and found.coupled:
-            raise ValueError("GANTrainer: joint_discriminator_pass=True, but D mixes the samples of a batch, so "
-                             "one pass on cat([real, fake]) is not two passes: " + "; ".join(found.coupled)
-                             + ". Use joint_discriminator_pass='auto' or False")
-        return (mode is True or (found.per_sample and not found.redrawn)), found.packs
-
-    def uses_joint_pass(self):
-        """True if the next discriminator update scores real and fake in one pass of D
-        (the batch sizes permitting, for a packed D)."""
-        return self._joint_plan()[0]
-
-    # --- one step -----------------------------------------------------------------------
+    # --- the two losses -----------------------------------------------------------------
     def _discriminator_loss(self):
-        plan = self._joint_plan()  # before any random draw: a refusal changes no state
+        """(L_D, metrics) on a real batch and a fake one."""
         real, labels = self._real_batch()
         with no_grad():  # G(z) is a constant for D's update
             fake = self.generate(self.noise(self.batch_size), labels)
-        return self.game.discriminator_loss(self._critic(labels, plan), real, fake)
+        return self.game.discriminator_loss(BoundDiscriminator(self.D, labels), real, fake, self.rng)
 
     def _generator_loss(self):
+        """(L_G, metrics) on a fake batch."""
         labels = self._fake_labels(self.batch_size)
         fake = self.generate(self.noise(self.batch_size), labels)
-        return self.game.generator_loss(self._critic(labels), fake)
+        loss = self.game.generator_loss(BoundDiscriminator(self.D, labels), fake)
+        return loss, {"g_loss": loss.item()}
 
-    def _apply(self, optimizer, params, loss):
-        grads = grad(loss, params, allow_unused=True)
-        for p, g in zip(params, grads):
-            p.grad = g
-        optimizer.step()
+    # --- the updates --------------------------------------------------------------------
+    def discriminator_step(self):
+        """One update of D; returns its metrics."""
+        loss, metrics = self._discriminator_loss()
+        _set_grads(self.D, loss)
+        self.opt_d.step()
+        self.game.after_discriminator_step(self.D)
+        return metrics
 
     def step(self):
-        """One generator step after ``n_critic`` discriminator steps; returns the metrics."""
-        d_params, g_params = list(self.D.parameters()), list(self.G.parameters())
-        for i in range(self.n_critic):
-            d_loss, metrics = self._discriminator_loss()
-            if self.update == "simultaneous" and i == self.n_critic - 1:
-                # both gradients at the same (D, G), then both updates
-                g_loss = self._generator_loss()
-                d_grads = grad(d_loss, d_params, allow_unused=True)
-                g_grads = grad(g_loss, g_params, allow_unused=True)
-                for p, g in zip(d_params + g_params, d_grads + g_grads):
-                    p.grad = g
-                self.opt_d.step()
-                self.game.after_discriminator_step(self.D)
-                self.opt_g.step()
-                break
-            self._apply(self.opt_d, d_params, d_loss)
-            self.game.after_discriminator_step(self.D)
-        else:
-            g_loss = self._generator_loss()
-            self._apply(self.opt_g, g_params, g_loss)
+        """One generator update after ``n_critic`` discriminator updates; returns the metrics."""
+        metrics = self._alternating_step() if self.update == "alternating" else self._simultaneous_step()
         self.step_count += 1
         for scheduler in self.schedulers:
             scheduler.step()
-        metrics["g_loss"] = g_loss.item()
         return metrics
+
+    def _alternating_step(self):
+        for _ in range(self.n_critic):
+            d_metrics = self.discriminator_step()
+        g_loss, g_metrics = self._generator_loss()
+        _set_grads(self.G, g_loss)
+        self.opt_g.step()
+        return {**d_metrics, **g_metrics}
+
+    def _simultaneous_step(self):
+        for _ in range(self.n_critic - 1):
+            self.discriminator_step()
+        d_loss, d_metrics = self._discriminator_loss()
+        g_loss, g_metrics = self._generator_loss()  # at the same (D, G) as d_loss
+        _set_grads(self.D, d_loss)
+        _set_grads(self.G, g_loss)
+        self.opt_d.step()
+        self.game.after_discriminator_step(self.D)
+        self.opt_g.step()
+        return {**d_metrics, **g_metrics}
 
     # --- resume -------------------------------------------------------------------------
     def state_dict(self):

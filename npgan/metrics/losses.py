@@ -12,12 +12,16 @@ import numpy as np
 
 from ..autograd.tensor import Tensor
 from ..ops import exp, log, sum
-from ..ops._util import check_tensor
+
+
+def _check_logits(input, op):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
 
 
 def log_softmax(input, dim=-1):
     """log(softmax(input)) along ``dim``, as ``torch.log_softmax``."""
-    check_tensor(input, "log_softmax")
+    _check_logits(input, "log_softmax")
     m = Tensor(input.data.max(axis=dim, keepdims=True))  # a constant shift, see the module docstring
     shifted = input - m
     return shifted - log(sum(exp(shifted), dim, keepdim=True))
@@ -26,7 +30,7 @@ def log_softmax(input, dim=-1):
 def cross_entropy(input, target, reduction="mean"):
     """Softmax cross-entropy between logits ``input`` (N, K) and class indices ``target`` (N,),
     as ``torch.nn.functional.cross_entropy``; ``reduction`` is "mean", "sum" or "none"."""
-    check_tensor(input, "cross_entropy")
+    _check_logits(input, "cross_entropy")
     t = np.asarray(getattr(target, "data", target))
     if input.ndim != 2 or t.shape != input.shape[:1] or t.dtype.kind not in "iu":
         raise ValueError(f"cross_entropy: input must be logits (N, K) and target integers (N,), "

@@ -6,6 +6,7 @@ import pytest
 
 import npgan as ng
 from npgan.gan.games import WGANGPGame
+from npgan.gan.joint import JointPass
 from npgan.gan.models import MLPDiscriminator, MLPGenerator
 from npgan.gan.trainer import GANTrainer
 
@@ -53,13 +54,13 @@ def torch_step(G, D, opt_g, opt_d, rng):
     opt_g.step()
 
 
-# joint_discriminator_pass: False scores real and fake in two passes, as the PyTorch loop
-# does, and matches it to 1e-12. "auto" (the default) scores them in one pass of D on
+# The plain game scores real and fake in two passes, as the PyTorch loop does, and matches
+# it to 1e-12. JointPass (the presets' choice) scores them in one pass of D on
 # cat([real, fake]): the same function, but the weight gradients sum 2B rows at once, so
 # a bias gradient that two passes make exactly 0 (the critic's E f(fake) - E f(real)
 # cancels for a unit with one slope on every sample) comes out ~1e-18, and Adam's first
 # update lr g / (|g| + eps) of it is ~1e-12: measured 7.1e-12 after 10 steps.
-@pytest.mark.parametrize("joint,atol", [(False, 1e-12), ("auto", 1e-10)])
+@pytest.mark.parametrize("joint,atol", [(False, 1e-12), (True, 1e-10)], ids=["two-passes", "joint-pass"])
 def test_wgan_gp_training_matches_pytorch_step_for_step(joint, atol):
     ng.manual_seed(0)
     G = MLPGenerator(LATENT, (1,), (32, 32)).double()
@@ -67,10 +68,10 @@ def test_wgan_gp_training_matches_pytorch_step_for_step(joint, atol):
     tG, tD = torch_mlp([LATENT, 32, 32, 1]), torch_mlp([1, 32, 32, 1])
     copy_weights(G, tG)
     copy_weights(D, tD)
+    game = JointPass(WGANGPGame(LAM), D) if joint else WGANGPGame(LAM)
     trainer = GANTrainer(G, D, ng.optim.Adam(G.parameters(), lr=LR, betas=BETAS),
-                         ng.optim.Adam(D.parameters(), lr=LR, betas=BETAS), WGANGPGame(LAM), sample_real,
-                         LATENT, B, N_CRITIC, seed=3, joint_discriminator_pass=joint)
-    assert trainer.uses_joint_pass() == (joint == "auto")
+                         ng.optim.Adam(D.parameters(), lr=LR, betas=BETAS), game, sample_real,
+                         LATENT, B, N_CRITIC, seed=3)
     opt_g = torch.optim.Adam(tG.parameters(), LR, betas=BETAS)
     opt_d = torch.optim.Adam(tD.parameters(), LR, betas=BETAS)
     rng = np.random.default_rng(3)
