@@ -20,7 +20,7 @@ def _train(args):
                          lr=args.lr, n_critic=args.n_critic, seed=args.seed, update=args.update,
                          sample_every=args.sample_every, checkpoint_every=args.checkpoint_every,
                          label_smoothing=args.label_smoothing, activation=args.activation,
-                         lr_decay=args.lr_decay, pack=args.pack)
+                         lr_decay=args.lr_decay, pack=args.pack, unroll=args.unroll)
     out = args.out or os.path.join("runs", args.model)
     print(f"npgan train: {args.model} — {PRESETS[args.model].why}")
     train(config, out, resume=args.resume, progress=not args.no_progress)
@@ -74,6 +74,10 @@ def build_parser():
                             "--resume with a larger --steps spreads the rest of the decay over the new total")
     train.add_argument("--pack", type=int, default=None,
                        help="samples the discriminator judges at once, PacGAN (default: preset; pacgan: 4)")
+    # --- unrolled GAN (issue 15, item 3); until config fields become flags by themselves
+    train.add_argument("--unroll", type=int, default=None,
+                       help="simulated D steps G's cost differentiates through, >= 0 (default: preset; unrolled: 5)")
+    # ---
     train.add_argument("--update", default="alternating", choices=["alternating", "simultaneous"])
     train.add_argument("--label-smoothing", type=float, default=0.0, help="one-sided label smoothing alpha")
     train.add_argument("--seed", type=int, default=0)

@@ -10,6 +10,8 @@ from .. import optim
 from ..data import get_dataset
 from ..gan.games import BCEGame, HingeGame, LSGANGame, WGANGame, WGANGPGame
 from ..gan.models import MLPDiscriminator, MLPGenerator, PackedDiscriminator, dcgan_discriminator, dcgan_generator
+from ..gan.minibatch_models import MinibatchMLPDiscriminator
+from ..gan.unrolled import UnrolledGame
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ class Preset:
     activation: str = "leaky_relu"   # of the MLPs' hidden layers: leaky_relu | relu
     lr_decay: str = "none"           # none | linear (to zero over the run's steps)
     why: str = ""
+    unroll: int = 0                  # simulated D steps in G's cost (unrolled GAN); 0 = the plain game
+    minibatch: str = "none"          # D's minibatch features: none | discrimination | stddev
 
 
 # The 2-D mixture presets: ReLU MLPs (as the WGAN-GP paper's toy script) and both learning
@@ -66,6 +70,22 @@ PRESETS = {
                             why="the DCGAN generator with a BN-free conv critic and WGAN-GP's Algorithm 1 defaults"),
 }
 
+# The unrolled GAN and minibatch features (NIPS 2016 tutorial, section 5.1.1): the nsgan
+# setup with one change each, so a comparison with nsgan isolates it.
+PRESETS.update({
+    "unrolled": Preset("bce-ns", "mlp", "ring8", "adam", 2e-4, unroll=5, **TOY, why=(
+        "unrolled GAN (Metz et al., 2017): G's cost is D's after 5 simulated Adam steps of D, "
+        "differentiated through them; otherwise nsgan")),
+    "minibatch": Preset("bce-ns", "mlp", "ring8", "adam", 2e-4, minibatch="discrimination", **TOY, why=(
+        "minibatch discrimination (Salimans et al., 2016): D's last hidden features get 50 kernels of "
+        "dimension 5 comparing each sample with its batch; otherwise nsgan")),
+    "mbstd": Preset("bce-ns", "mlp", "ring8", "adam", 2e-4, minibatch="stddev", **TOY, why=(
+        "minibatch standard deviation (Karras et al., 2018): D's last hidden features get the batch's mean "
+        "standard deviation as one more feature; otherwise nsgan")),
+    "minibatch-digits": Preset("bce-ns", "mlp", "digits", "adam", 2e-4, latent_dim=100, minibatch="discrimination",
+                               why="minibatch discrimination (Salimans et al., 2016) with MLPs on the digits"),
+})
+
 
 ACTIVATIONS = ("leaky_relu", "relu")
 LR_DECAYS = ("none", "linear")
@@ -96,6 +116,9 @@ class TrainConfig:
     activation: Optional[str] = None
     lr_decay: Optional[str] = None
     pack: Optional[int] = None
+    unroll: Optional[int] = field(default=None, metadata={"help": (
+        "unrolled GAN: simulated D optimizer steps that G's cost looks ahead and differentiates "
+        "through, an int >= 0; 0 is the plain game (default: the preset's; unrolled: 5)")})
     extra: dict = field(default_factory=dict)
 
     def resolved(self):
@@ -107,7 +130,7 @@ class TrainConfig:
         for name, preset_value in (("data", p.data), ("batch_size", p.batch_size), ("lr", p.lr),
                                    ("n_critic", p.n_critic), ("latent_dim", p.latent_dim),
                                    ("gp_lambda", p.gp_lambda), ("activation", p.activation),
-                                   ("lr_decay", p.lr_decay), ("pack", p.pack)):
+                                   ("lr_decay", p.lr_decay), ("pack", p.pack), ("unroll", p.unroll)):
             if values[name] is None:
                 values[name] = preset_value
         values["hidden"] = tuple(values["hidden"])
@@ -117,6 +140,7 @@ class TrainConfig:
         if values["lr_decay"] not in LR_DECAYS:
             raise ValueError(f"lr_decay must be one of {LR_DECAYS}, got {values['lr_decay']!r}")
         _check_pack(self.model, p, values["pack"], values["batch_size"])
+        _check_unroll(self.model, p, values["unroll"])
         return TrainConfig(**values)
 
     def to_json(self):
@@ -150,6 +174,14 @@ def _check_pack(model, preset, pack, batch_size):
         raise ValueError(f"pack = {pack} must divide batch_size = {batch_size}")
 
 
+def _check_unroll(model, preset, unroll):
+    if isinstance(unroll, bool) or not isinstance(unroll, int) or unroll < 0:
+        raise ValueError(f"unroll must be an int >= 0, got {unroll!r}")
+    if unroll and (preset.optimizer != "adam" or preset.game == "wgan" or preset.conditional):
+        raise ValueError(f"unroll = {unroll}: model {model!r} can't be unrolled; unrolling needs an unconditional "
+                         f"model whose D uses Adam and no weight clipping")
+
+
 def _game(preset, config):
     if preset.game.startswith("bce"):
         cost = {"bce-minimax": "minimax", "bce-ns": "non_saturating", "bce-ml": "maximum_likelihood"}[preset.game]
@@ -169,6 +201,17 @@ def _optimizer(preset, params, lr):
     return optim.Adam(params, lr=lr, betas=preset.betas)
 
 
+def _mlp_discriminator(preset, config, shape, num_classes):
+    if preset.minibatch != "none":
+        if config.pack != 1:
+            raise ValueError(f"pack = {config.pack}: model {config.model!r} has minibatch features, which already "
+                             "compare the samples of a batch; use pack = 1")
+        return MinibatchMLPDiscriminator(shape, config.hidden, preset.minibatch, activation=config.activation)
+    if config.pack == 1:
+        return MLPDiscriminator(shape, config.hidden, num_classes, config.activation)
+    return PackedDiscriminator(shape, config.pack, config.hidden, config.activation)
+
+
 def build(config):
     """(G, D, opt_g, opt_d, game, dataset) for a resolved ``config``."""
     preset = PRESETS[config.model]
@@ -184,14 +227,16 @@ def build(config):
         D = dcgan_discriminator(dropout=0.0 if preset.game in ("wgan", "wgan-gp") else 0.3)
     else:
         G = MLPGenerator(config.latent_dim, dataset.shape, config.hidden, num_classes, config.activation)
-        D = MLPDiscriminator(dataset.shape, config.hidden, num_classes, config.activation) if config.pack == 1 \
-            else PackedDiscriminator(dataset.shape, config.pack, config.hidden, config.activation)
+        D = _mlp_discriminator(preset, config, dataset.shape, num_classes)
     if config.dtype == "float64":
         G.double()
         D.double()
     opt_g = _optimizer(preset, G.parameters(), config.lr)
     opt_d = _optimizer(preset, D.parameters(), config.lr)
-    return G, D, opt_g, opt_d, _game(preset, config), dataset
+    game = _game(preset, config)
+    if config.unroll:
+        game = UnrolledGame(game, D, opt_d, dataset.sample, config.unroll)
+    return G, D, opt_g, opt_d, game, dataset
 
 
 def schedulers(config, opt_g, opt_d):
