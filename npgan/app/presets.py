@@ -15,8 +15,11 @@ from .. import optim
 from ..data import get_dataset
 from ..data import NAMES as DATA_NAMES
 from ..gan.games import BCEGame, HingeGame, LSGANGame, WGANGame, WGANGPGame
+from ..gan.minibatch_models import FEATURES as MINIBATCH_FEATURES
+from ..gan.minibatch_models import MinibatchMLPDiscriminator
 from ..gan.models import MLPDiscriminator, MLPGenerator, PackedDiscriminator, dcgan_discriminator, dcgan_generator
 from ..gan.trainer import UPDATES
+from ..gan.unrolled import UnrolledGame
 from .checks import ConfigError, check_choice, check_float, check_int, check_tuple
 
 # The game of each preset: the three BCE games take BCEGame's generator-cost names.
@@ -48,10 +51,14 @@ class Preset:
     activation: str = "leaky_relu"   # of the MLPs' hidden layers: leaky_relu | relu
     lr_decay: str = "none"           # none | linear (to zero over the run's steps)
     why: str = ""
+    unroll: int = 0                  # simulated D steps in G's cost (unrolled GAN); 0 = the plain game
+    minibatch: str = "none"          # D's minibatch features: none | discrimination | stddev
 
     def __post_init__(self):
         if self.game not in GAMES:
             raise ValueError(f"Preset: game must be one of {GAMES}, got {self.game!r}")
+        if self.minibatch not in ("none",) + MINIBATCH_FEATURES:
+            raise ValueError(f"Preset: minibatch must be none or one of {MINIBATCH_FEATURES}, got {self.minibatch!r}")
 
 
 # The 2-D mixture presets: ReLU MLPs (as the WGAN-GP paper's toy script) and both learning
@@ -93,6 +100,23 @@ PRESETS = {
     "dcgan-wgan-gp": Preset("wgan-gp", "dcgan", "digits", "adam", 1e-4, betas=(0.0, 0.9), n_critic=5, latent_dim=100,
                             why="the DCGAN generator with a BN-free conv critic and WGAN-GP's Algorithm 1 defaults"),
 }
+
+# The unrolled GAN and minibatch features (NIPS 2016 tutorial, section 5.1.1): the nsgan
+# setup with one change each, so a comparison with nsgan isolates it.
+PRESETS.update({
+    "unrolled": Preset("non_saturating", "mlp", "ring8", "adam", 2e-4, unroll=5, **TOY, why=(
+        "unrolled GAN (Metz et al., 2017): G's cost is D's after 5 simulated Adam steps of D, "
+        "differentiated through them; otherwise nsgan")),
+    "minibatch": Preset("non_saturating", "mlp", "ring8", "adam", 2e-4, minibatch="discrimination", **TOY, why=(
+        "minibatch discrimination (Salimans et al., 2016): D's last hidden features get 50 kernels of "
+        "dimension 5 comparing each sample with its batch; otherwise nsgan")),
+    "mbstd": Preset("non_saturating", "mlp", "ring8", "adam", 2e-4, minibatch="stddev", **TOY, why=(
+        "minibatch standard deviation (Karras et al., 2018): D's last hidden features get the batch's mean "
+        "standard deviation as one more feature; otherwise nsgan")),
+    "minibatch-digits": Preset("non_saturating", "mlp", "digits", "adam", 2e-4, latent_dim=100,
+                               minibatch="discrimination",
+                               why="minibatch discrimination (Salimans et al., 2016) with MLPs on the digits"),
+})
 
 
 ACTIVATIONS = ("leaky_relu", "relu")
@@ -143,6 +167,8 @@ class TrainConfig:
     lr_decay: Optional[str] = option(None, "learning-rate schedule: none, or linear decay to zero over --steps",
                                      choices=LR_DECAYS)
     pack: Optional[int] = option(None, "samples the discriminator judges at once (PacGAN)")
+    unroll: Optional[int] = option(None, "unrolled GAN: simulated D optimizer steps that G's cost looks ahead "
+                                         "and differentiates through, >= 0; 0 is the plain game")
 
     def resolved(self):
         """A checked copy with every ``None`` filled from the preset; ``ConfigError`` (a
@@ -156,6 +182,7 @@ class TrainConfig:
         _check_values(values)
         _check_applicable(values, preset)
         _check_pack(model, preset, values["pack"], values["batch_size"])
+        _check_unroll(model, preset, values["unroll"])
         _check_size(values, preset)
         return TrainConfig(**values)
 
@@ -238,8 +265,18 @@ def _check_pack(model, preset, pack, batch_size):
     if preset.architecture != "mlp" or preset.conditional or preset.game == "wgan-gp":
         raise ConfigError("pack", f"{pack}: model {model!r} can't pack; packing needs an unconditional MLP "
                                   f"discriminator and no gradient penalty (whose norm is per sample)")
+    if preset.minibatch != "none":
+        raise ConfigError("pack", f"{pack}: model {model!r} has minibatch features, which already compare the "
+                                  "samples of a batch; use pack 1")
     if batch_size % pack:
         raise ConfigError("pack", f"pack = {pack} must divide batch_size = {batch_size}")
+
+
+def _check_unroll(model, preset, unroll):
+    check_int("unroll", unroll, 0, 100)
+    if unroll and (preset.optimizer != "adam" or preset.game == "wgan" or preset.conditional):
+        raise ConfigError("unroll", f"{unroll}: model {model!r} can't be unrolled; unrolling needs an "
+                                    "unconditional model whose D uses Adam and no weight clipping")
 
 
 def _mlp_parameters(widths):
@@ -279,6 +316,14 @@ def _optimizer(preset, params, config):
     return optim.Adam(params, lr=config.lr, betas=tuple(config.betas))
 
 
+def _mlp_discriminator(preset, config, shape, num_classes):
+    if preset.minibatch != "none":
+        return MinibatchMLPDiscriminator(shape, config.hidden, preset.minibatch, activation=config.activation)
+    if config.pack == 1:
+        return MLPDiscriminator(shape, config.hidden, num_classes, config.activation)
+    return PackedDiscriminator(shape, config.pack, config.hidden, config.activation)
+
+
 def build(config):
     """(G, D, opt_g, opt_d, game, dataset) for a resolved ``config``."""
     preset = PRESETS[config.model]
@@ -294,14 +339,16 @@ def build(config):
         D = dcgan_discriminator(dropout=0.0 if preset.game in ("wgan", "wgan-gp") else 0.3)
     else:
         G = MLPGenerator(config.latent_dim, dataset.shape, config.hidden, num_classes, config.activation)
-        D = MLPDiscriminator(dataset.shape, config.hidden, num_classes, config.activation) if config.pack == 1 \
-            else PackedDiscriminator(dataset.shape, config.pack, config.hidden, config.activation)
+        D = _mlp_discriminator(preset, config, dataset.shape, num_classes)
     if config.dtype == "float64":
         G.double()
         D.double()
     opt_g = _optimizer(preset, G.parameters(), config)
     opt_d = _optimizer(preset, D.parameters(), config)
-    return G, D, opt_g, opt_d, _game(preset, config), dataset
+    game = _game(preset, config)
+    if config.unroll:
+        game = UnrolledGame(game, D, opt_d, dataset.sample, config.unroll)
+    return G, D, opt_g, opt_d, game, dataset
 
 
 def schedulers(config, opt_g, opt_d):
