@@ -14,19 +14,23 @@ from typing import Optional
 from .. import optim
 from ..data import get_dataset
 from ..data import NAMES as DATA_NAMES
+from ..gan.divergences import DIVERGENCES
+from ..gan.fgan import FGANGame
 from ..gan.games import BCEGame, HingeGame, LSGANGame, WGANGame, WGANGPGame
 from ..gan.minibatch_models import FEATURES as MINIBATCH_FEATURES
 from ..gan.minibatch_models import MinibatchMLPDiscriminator
 from ..gan.models import MLPDiscriminator, MLPGenerator, PackedDiscriminator, dcgan_discriminator, dcgan_generator
+from ..gan.sngan import spectrally_normalize
 from ..gan.trainer import UPDATES
 from ..gan.unrolled import UnrolledGame
 from .checks import ConfigError, check_choice, check_float, check_int, check_tuple
 
 # The game of each preset: the three BCE games take BCEGame's generator-cost names.
-GAMES = ("minimax", "non_saturating", "maximum_likelihood", "lsgan", "wgan", "wgan-gp", "hinge")
+GAMES = ("minimax", "non_saturating", "maximum_likelihood", "lsgan", "wgan", "wgan-gp", "hinge", "fgan")
 BCE_GAMES = ("minimax", "non_saturating", "maximum_likelihood")
 # fields that only some games or architectures read: anything else given for them is an error
-GAME_FIELDS = {"label_smoothing": BCE_GAMES, "lsgan_abc": ("lsgan",), "clip": ("wgan",), "gp_lambda": ("wgan-gp",)}
+GAME_FIELDS = {"label_smoothing": BCE_GAMES, "lsgan_abc": ("lsgan",), "clip": ("wgan",), "gp_lambda": ("wgan-gp",),
+               "divergence": ("fgan",)}
 MLP_FIELDS = ("hidden", "activation")
 
 
@@ -53,6 +57,8 @@ class Preset:
     why: str = ""
     unroll: int = 0                  # simulated D steps in G's cost (unrolled GAN); 0 = the plain game
     minibatch: str = "none"          # D's minibatch features: none | discrimination | stddev
+    divergence: str = "gan"          # f-GAN's f-divergence (npgan.gan.divergences)
+    spectral_norm: bool = False      # spectral normalization on every layer of D (SNGAN)
 
     def __post_init__(self):
         if self.game not in GAMES:
@@ -118,6 +124,20 @@ PRESETS.update({
                                why="minibatch discrimination (Salimans et al., 2016) with MLPs on the digits"),
 })
 
+# f-GAN and SNGAN (seed 003: "Can we use other divergence?", and its last slides).
+PRESETS.update({
+    "fgan": Preset("fgan", "mlp", "ring8", "adam", 2e-4, divergence="kl", **TOY, why=(
+        "f-GAN (Nowozin et al., 2016): D's output through g_f is the critic of the variational bound "
+        "E_data T - E_G f*(T) on D_f(P_data || P_G); KL by default, --divergence picks another; "
+        "otherwise nsgan")),
+    "sngan": Preset("hinge", "mlp", "ring8", "adam", 2e-4, spectral_norm=True, **TOY, why=(
+        "SNGAN (Miyato et al., 2018): spectral normalization on every layer of D and the hinge loss; "
+        "otherwise nsgan's MLPs and Adam")),
+    "sngan-dcgan": Preset("hinge", "dcgan", "digits", "adam", 2e-4, latent_dim=100, spectral_norm=True, why=(
+        "SNGAN with the DCGAN pair on digits: every conv and linear layer of the (dropout-free) conv critic "
+        "spectrally normalized, hinge loss, Adam 2e-4, beta1 0.5")),
+})
+
 
 ACTIVATIONS = ("leaky_relu", "relu")
 LR_DECAYS = ("none", "linear")
@@ -169,6 +189,8 @@ class TrainConfig:
     pack: Optional[int] = option(None, "samples the discriminator judges at once (PacGAN)")
     unroll: Optional[int] = option(None, "unrolled GAN: simulated D optimizer steps that G's cost looks ahead "
                                          "and differentiates through, >= 0; 0 is the plain game")
+    divergence: Optional[str] = option(None, "f-GAN: the f-divergence D_f(P_data || P_G) the critic bounds",
+                                       choices=tuple(DIVERGENCES))
 
     def resolved(self):
         """A checked copy with every ``None`` filled from the preset; ``ConfigError`` (a
@@ -232,6 +254,7 @@ def _check_values(v):
     check_choice("dtype", v["dtype"], DTYPES)
     check_choice("activation", v["activation"], ACTIVATIONS)
     check_choice("lr_decay", v["lr_decay"], LR_DECAYS)
+    check_choice("divergence", v["divergence"], tuple(DIVERGENCES))
 
 
 def _check_applicable(v, preset):
@@ -307,6 +330,8 @@ def _game(preset, config):
         return WGANGame(config.clip)
     if preset.game == "wgan-gp":
         return WGANGPGame(config.gp_lambda)
+    if preset.game == "fgan":
+        return FGANGame(config.divergence)
     return HingeGame()
 
 
@@ -336,10 +361,12 @@ def build(config):
             raise ValueError(f"model {config.model!r} needs 28x28x1 images, data set {config.data!r} "
                              f"has samples of shape {dataset.shape}")
         G = dcgan_generator(config.latent_dim)
-        D = dcgan_discriminator(dropout=0.0 if preset.game in ("wgan", "wgan-gp") else 0.3)
+        D = dcgan_discriminator(dropout=0.0 if preset.game in ("wgan", "wgan-gp") or preset.spectral_norm else 0.3)
     else:
         G = MLPGenerator(config.latent_dim, dataset.shape, config.hidden, num_classes, config.activation)
         D = _mlp_discriminator(preset, config, dataset.shape, num_classes)
+    if preset.spectral_norm:
+        spectrally_normalize(D)
     if config.dtype == "float64":
         G.double()
         D.double()
