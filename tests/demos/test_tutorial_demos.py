@@ -1,0 +1,69 @@
+"""The demos of issue 15 in their --quick mode: each one's defining claim, asserted.
+
+Demos 9-14: f-GAN, JS against the earth mover's distance, the unrolled GAN, minibatch
+features, virtual batch norm, SNGAN. Each runs once per module (``run`` from
+test_demos.py) and its ``main`` returns the numbers it printed."""
+import math
+
+import numpy as np
+import pytest
+
+from .test_demos import run  # noqa: F401  (the fixture)
+
+
+def test_fgan_conjugates_match_their_definition(run):
+    _, results, _ = run("09_fgan.py")
+    for name, gap in results["conjugate_gaps"].items():
+        assert gap < 1e-6, name
+
+
+def test_fgan_critics_bound_and_reach_the_divergence(run):
+    _, results, _ = run("09_fgan.py")
+    closed = {"kl": 0.5, "reverse_kl": 0.5, "pearson": math.e - 1, "neyman": math.e - 1,
+              "squared_hellinger": 2 * (1 - math.exp(-1 / 8))}
+    for name, (true, estimate) in results["estimates"].items():
+        if name in closed:
+            assert true == pytest.approx(closed[name], abs=1e-6), name
+        assert estimate <= true + 1e-9, name          # a lower bound for any critic
+        shift = math.log(4) if name == "gan" else 0.0  # compare 2 JS, the part that depends on P, Q
+        assert estimate + shift == pytest.approx(true + shift, rel=0.1), name
+
+
+def test_fgan_kl_covers_both_modes_and_reverse_kl_picks_one(run):
+    _, results, _ = run("09_fgan.py")
+    (mu_kl, sigma_kl), (mu_rkl, sigma_rkl) = results["fits"]["kl"], results["fits"]["reverse_kl"]
+    assert results["best"]["kl"] == pytest.approx((0.0, math.sqrt(0.25 + 4.0)), abs=1e-6)  # moment match
+    assert results["best"]["reverse_kl"] == pytest.approx((2.0, 0.5), abs=0.05)
+    assert abs(mu_kl) < 0.5 and sigma_kl > 1.5          # spread over both modes at -2 and 2
+    assert abs(abs(mu_rkl) - 2.0) < 0.2 and sigma_rkl < 0.8   # on one mode (std 0.5)
+
+
+def test_js_is_log_2_for_disjoint_supports_and_flat(run):
+    _, results, _ = run("10_js_vs_wasserstein.py")
+    grid, js = results["grid"], results["js"]
+    np.testing.assert_allclose(js[grid != 0], math.log(2), rtol=0, atol=1e-12)
+    assert js[grid == 0] == pytest.approx(0.0, abs=1e-12)
+    assert results["js_slope"] == 0.0
+
+
+def test_wgan_gp_critic_estimates_the_earth_movers_distance_and_points_the_right_way(run):
+    _, results, _ = run("10_js_vs_wasserstein.py")
+    assert len(results["critic"]) >= 4
+    for theta, emd, estimate, g_grad in results["critic"]:
+        assert emd == abs(theta)
+        assert estimate == pytest.approx(abs(theta), rel=0.05), theta
+        # the best penalized critic: slope 1 + |theta| / (2 lambda), lambda = 10 (the demo's docstring)
+        assert estimate == pytest.approx(abs(theta) * (1 + abs(theta) / 20), rel=0.01), theta
+        assert np.sign(g_grad) == np.sign(theta)       # descending G's loss moves theta towards 0
+
+
+def test_exact_1d_plan_equals_brute_force(run):
+    _, results, _ = run("10_js_vs_wasserstein.py")
+    plans = results["plans"]
+    assert plans["exact"] == pytest.approx(plans["brute_force"], rel=1e-12)
+    assert plans["plan_cost"] == pytest.approx(plans["brute_force"], rel=1e-12)
+    if plans["lp"] is not None:
+        assert plans["lp"] == pytest.approx(plans["brute_force"], rel=1e-9)
+    plan = plans["plan"]
+    np.testing.assert_allclose(plan.sum(1), np.array([1, 2, 1, 3]) / 7)
+    np.testing.assert_allclose(plan.sum(0), np.array([2, 1, 4]) / 7)
