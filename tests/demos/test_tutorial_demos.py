@@ -67,3 +67,35 @@ def test_exact_1d_plan_equals_brute_force(run):
     plan = plans["plan"]
     np.testing.assert_allclose(plan.sum(1), np.array([1, 2, 1, 3]) / 7)
     np.testing.assert_allclose(plan.sum(0), np.array([2, 1, 4]) / 7)
+
+
+def test_unrolled_gradient_is_the_finite_difference_of_f_k_and_k_0_is_the_plain_gan(run):
+    _, results, out = run("11_unrolled_gan.py")
+    for k, (fd_error, from_plain, from_first_order) in results["gradient_check"].items():
+        assert fd_error < 1e-8, k
+        if k == 0:
+            assert from_plain == 0.0 and from_first_order == 0.0   # exactly the plain gradient
+        else:
+            assert from_plain > 1e-4 and from_first_order > 1e-4, k  # the look-ahead and its graph matter
+    for preset in ("nsgan", "unrolled"):
+        assert (out / f"snapshots_{preset}.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_minibatch_features_see_a_collapsed_batch(run):
+    _, results, out = run("12_minibatch_features.py")
+    features = results["features"]
+    n = 64
+    md = features["minibatch"]["extra"]
+    np.testing.assert_allclose(md["collapsed"], n, rtol=1e-6)       # every distance 0: o = N
+    assert np.all(md["real"] >= 1.0 - 1e-6) and np.all(md["real"] < n - 1e-3)
+    mbstd = features["mbstd"]
+    f_real = mbstd["features"][n:].astype(np.float64)               # NumPy reference of s
+    s_real = np.mean(np.sqrt(f_real.var(0) + mbstd["eps"]))
+    np.testing.assert_allclose(mbstd["extra"]["real"], s_real, rtol=1e-4)
+    np.testing.assert_allclose(mbstd["extra"]["collapsed"], np.sqrt(mbstd["eps"]), rtol=1e-3)
+    # a per-sample D scores a point the same in any batch; the minibatch D does not
+    per_sample = features["nsgan"]
+    assert per_sample["score_collapsed"][0] == pytest.approx(per_sample["score_real"][0], abs=1e-6)
+    assert abs(features["minibatch"]["score_collapsed"][0] - features["minibatch"]["score_real"][0]) > 1e-3
+    for preset in ("nsgan", "minibatch", "mbstd"):
+        assert (out / f"snapshots_{preset}.png").read_bytes()[:4] == b"\x89PNG"
