@@ -99,3 +99,12 @@ def test_minibatch_features_see_a_collapsed_batch(run):
     assert abs(features["minibatch"]["score_collapsed"][0] - features["minibatch"]["score_real"][0]) > 1e-3
     for preset in ("nsgan", "minibatch", "mbstd"):
         assert (out / f"snapshots_{preset}.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_under_vbn_a_sample_does_not_depend_on_its_batch_and_under_bn_it_does(run):
+    _, results, out = run("13_virtual_batch_norm.py")
+    bn, vbn = results["BatchNorm"], results["VirtualBatchNorm"]
+    assert vbn["z0_difference"] < 1e-12 and vbn["z0_colour_shift"] < 1e-12
+    assert bn["z0_difference"] > 0.1 and bn["z0_colour_shift"] > 0.01
+    for name in ("batches.png", "z0_in_two_batches.png"):
+        assert (out / name).read_bytes()[:4] == b"\x89PNG"
