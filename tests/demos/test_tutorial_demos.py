@@ -8,6 +8,9 @@ import math
 import numpy as np
 import pytest
 
+import npgan as ng
+import npgan.nn.functional as F
+
 from .test_demos import run  # noqa: F401  (the fixture)
 
 
@@ -108,3 +111,28 @@ def test_under_vbn_a_sample_does_not_depend_on_its_batch_and_under_bn_it_does(ru
     assert bn["z0_difference"] > 0.1 and bn["z0_colour_shift"] > 0.01
     for name in ("batches.png", "z0_in_two_batches.png"):
         assert (out / name).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_sngan_critic_layers_have_sigma_1_and_bound_its_gradients(run):
+    demo, results, out = run("14_sngan.py")
+    mlp = results["mlp"]
+    for sigma in mlp["sigmas"]:
+        assert sigma == pytest.approx(1.0, abs=1e-3)
+    assert mlp["bound"] == pytest.approx(1.0, abs=4e-3)
+    assert mlp["gradient_norm"] <= mlp["bound"] + 1e-9
+    assert mlp["gradient_norm_plain"] <= mlp["bound_plain"] + 1e-9
+    for matrix, operator in results["conv"]:
+        assert matrix == pytest.approx(1.0, abs=1e-3)
+        assert operator > 1.0                   # SN normalizes the reshaped weight, not the conv operator
+    for preset in ("nsgan", "sngan"):
+        assert (out / f"snapshots_{preset}.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_sngan_demo_conv_operator_norm_is_the_largest_singular_value_of_the_conv_matrix(run):
+    demo, _, _ = run("14_sngan.py")
+    w = np.random.default_rng(3).standard_normal((4, 2, 5, 5))
+    n = 2 * 8 * 8
+    basis = ng.tensor(np.eye(n).reshape(n, 2, 8, 8))
+    matrix = F.conv2d(basis, ng.tensor(w), stride=2, padding=2).numpy().reshape(n, -1).T
+    assert demo.conv_operator_norm(w, 2, 2, (2, 8, 8), iterations=500) == pytest.approx(
+        np.linalg.svd(matrix, compute_uv=False)[0], rel=1e-6)
