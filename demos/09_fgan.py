@@ -24,9 +24,8 @@ a model missing data mass pays infinitely) and settles on one mode under the rev
 KL(Q || P) (a model putting mass where there is no data pays infinitely) — the paper's
 Figure 2. The best Gaussians are computed directly for comparison: under KL the moment
 match (mean and standard deviation of the mixture), under reverse KL a numerical minimum
-(either mode). G starts narrow and off-centre (mu 1, sigma 0.5); reverse KL is not convex
-in (mu, sigma), and from a wide start between the modes (mu 0.5, sigma 1) this game
-stalled there (mu 0.1, sigma 1.7 after 3,000 steps) in our runs.
+(either mode). G starts narrow and off-centre (mu 1, sigma 0.5): reverse KL is not convex
+in (mu, sigma), and from a wide start between the modes the game can stall there, wide.
 
 What to look for: the printed table of (b) (estimate <= true, close to it), and in
 fitted_gaussians.png the two fits against the data's density.
