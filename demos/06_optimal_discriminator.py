@@ -92,7 +92,8 @@ def dirac_gan(gamma):
 
 
 def optimal_discriminator(n_steps, out):
-    """Part (a): train D, compare it with D* on GRID, print and plot; returns max and mean |D - D*|."""
+    """Part (a): train D, compare it with D* on GRID, print and plot; returns max and mean
+    |D - D*|, and V(D*), JS(p_data || p_g) and V(trained D)."""
     p_data, p_g = normal_pdf(GRID, *DATA), normal_pdf(GRID, *GENERATOR)
     d_star = p_data / (p_data + p_g)
     logits = train_discriminator(n_steps)
@@ -110,7 +111,7 @@ def optimal_discriminator(n_steps, out):
     viz.save_curves(GRID, {"trained D(x)": d, "D*(x) = p_data / (p_data + p_g)": d_star, "p_data(x)": p_data,
                            "p_g(x)": p_g}, os.path.join(out, "optimal_discriminator.png"), xlabel="x",
                     title="a trained discriminator against the optimal one")
-    return error.max(), error.mean()
+    return error.max(), error.mean(), v_star, js, v_trained
 
 
 def dirac(n_steps, out, lr=0.5, gamma=0.3):
@@ -138,10 +139,13 @@ def main(argv=None):
     parser.add_argument("--out", default=os.path.join("demo_out", "optimal_discriminator"))
     parser.add_argument("--quick", action="store_true", help="fewer steps (for the tests)")
     args = parser.parse_args(argv)
-    max_error, mean_error = optimal_discriminator(300 if args.quick else 1000, args.out)
+    if args.quick:
+        print("--quick: fewer steps; this only checks the plumbing (the tests check the numbers)")
+    max_error, mean_error, v_star, js, v_trained = optimal_discriminator(300 if args.quick else 1000, args.out)
     distances = dirac(100 if args.quick else 200, args.out)
     print(f"pictures in {args.out}/")
-    return {"max_error": max_error, "mean_error": mean_error, "dirac_distance": distances}
+    return {"max_error": max_error, "mean_error": mean_error, "v_star": v_star, "js": js, "v_trained": v_trained,
+            "dirac_distance": distances}
 
 
 if __name__ == "__main__":

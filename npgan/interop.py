@@ -11,7 +11,9 @@ and (2) its state_dict copied entry by entry:
     spectral_norm(layer)       torch.nn.utils.spectral_norm(layer): weight_orig, weight_u, weight_v
     gan.models.MLPGenerator,   the classes of the same names below, written in torch with the
     MLPDiscriminator,          same submodules and forward
-    PackedDiscriminator
+    PackedDiscriminator,
+    gan.minibatch_models.MinibatchMLPDiscriminator,
+    nn.MinibatchDiscrimination, nn.MinibatchStdDev
 
 Values are copied exactly (float32 stays float32, float64 float64), so npgan -> torch ->
 npgan returns the identical state_dict. ``torch`` is imported only by this module, and
@@ -23,9 +25,13 @@ import numpy as np
 
 from . import nn
 from .gan import models
+from .gan.minibatch_models import MinibatchMLPDiscriminator
 from .nn.utils import spectral_norm_hooks
 
 EXPORT_FORMAT = "npgan-export-v1"
+# npgan's model classes that have a torch twin in _torch_gan_classes (same name)
+NPGAN_MODELS = {c.__name__: c for c in (models.MLPGenerator, models.MLPDiscriminator, models.PackedDiscriminator,
+                                         MinibatchMLPDiscriminator)}
 
 
 def _torch():
@@ -68,7 +74,19 @@ def _layer_args(m):
         return "Flatten", dict(start_dim=m.start_dim, end_dim=m.end_dim)
     if isinstance(m, nn.Unflatten):
         return "Unflatten", dict(dim=m.dim, unflattened_size=tuple(m.unflattened_size))
+    if isinstance(m, nn.MinibatchDiscrimination):
+        return "MinibatchDiscrimination", dict(in_features=m.in_features, num_kernels=m.num_kernels,
+                                               kernel_dim=m.kernel_dim)
+    if isinstance(m, nn.MinibatchStdDev):
+        return "MinibatchStdDev", dict(group_size=m.group_size, eps=m.eps)
     return None
+
+
+def _torch_layer(name):
+    """The torch class of a layer named by ``_layer_args``: torch.nn's, or this module's
+    twin of an npgan layer torch does not have."""
+    torch = _torch()
+    return getattr(torch.nn, name, None) or _torch_gan_classes()[name]
 
 
 def _build_torch(m):
@@ -76,7 +94,7 @@ def _build_torch(m):
     torch = _torch()
     layer = _layer_args(m)
     if layer is not None:
-        built = getattr(torch.nn, layer[0])(**layer[1])
+        built = _torch_layer(layer[0])(**layer[1])
         for sn in spectral_norm_hooks(m):
             built = torch.nn.utils.spectral_norm(built, sn.name, sn.n_power_iterations, sn.eps, sn.dim)
         return built
@@ -85,7 +103,7 @@ def _build_torch(m):
     if isinstance(m, nn.ModuleList):
         return torch.nn.ModuleList([_build_torch(c) for c in m])
     gan_class = _torch_gan_classes().get(type(m).__name__)
-    if gan_class is not None and isinstance(m, getattr(models, type(m).__name__)):
+    if gan_class is not None and isinstance(m, NPGAN_MODELS.get(type(m).__name__, ())):
         built = gan_class.__new__(gan_class)
         torch.nn.Module.__init__(built)
         for key in gan_class.ATTRIBUTES:
@@ -94,7 +112,7 @@ def _build_torch(m):
             setattr(built, name, _build_torch(child))
         return built
     raise TypeError(f"to_torch: no PyTorch equivalent known for {type(m).__name__} "
-                    f"(supported: npgan.nn layers, Sequential, ModuleList, spectral norm, npgan.gan.models)")
+                    f"(supported: npgan.nn layers, Sequential, ModuleList, spectral norm, {', '.join(NPGAN_MODELS)})")
 
 
 def _build_npgan(t):
@@ -105,14 +123,18 @@ def _build_npgan(t):
         return nn.Sequential(*[_build_npgan(c) for c in t])
     if isinstance(t, torch.nn.ModuleList):
         return nn.ModuleList([_build_npgan(c) for c in t])
-    if name in _torch_gan_classes() and isinstance(t, _torch_gan_classes()[name]):
-        built = getattr(models, name).__new__(getattr(models, name))
+    if name in NPGAN_MODELS and isinstance(t, _torch_gan_classes()[name]):
+        built = NPGAN_MODELS[name].__new__(NPGAN_MODELS[name])
         nn.Module.__init__(built)
         for key in type(t).ATTRIBUTES:
             setattr(built, key, getattr(t, key))
         for child_name, child in t.named_children():
             setattr(built, child_name, _build_npgan(child))
         return built
+    if name == "MinibatchDiscrimination" and isinstance(t, _torch_gan_classes()[name]):
+        return nn.MinibatchDiscrimination(t.T.shape[0], t.num_kernels, t.kernel_dim)
+    if name == "MinibatchStdDev" and isinstance(t, _torch_gan_classes()[name]):
+        return nn.MinibatchStdDev(t.group_size, t.eps)
     if type(t).__module__.startswith("torch.nn") and hasattr(nn, name):
         built = getattr(nn, name)(**_torch_layer_args(t))
         for hook in t._forward_pre_hooks.values():  # torch's own structure: no public accessor
@@ -223,7 +245,7 @@ def _from_structure(d):
     torch = _torch()
     name = d["class"]
     if "kwargs" in d:
-        built = getattr(torch.nn, name)(**{k: tuple(v) if isinstance(v, list) else v for k, v in d["kwargs"].items()})
+        built = _torch_layer(name)(**{k: tuple(v) if isinstance(v, list) else v for k, v in d["kwargs"].items()})
         for sn in d["spectral_norm"]:
             built = torch.nn.utils.spectral_norm(built, sn["name"], sn["n_power_iterations"], sn["eps"], sn["dim"])
         return built
@@ -306,5 +328,40 @@ def _torch_gan_classes():
         def forward(self, x):
             return self.net(x.reshape((x.shape[0] // self.pack, -1)))
 
-    _GAN_CLASSES = {c.__name__: c for c in (MLPGenerator, MLPDiscriminator, PackedDiscriminator)}
+    class MinibatchMLPDiscriminator(torch.nn.Module):
+        ATTRIBUTES = ()
+
+        def forward(self, x):
+            return self.out(self.minibatch(self.features(x.flatten(1))))
+
+    class MinibatchDiscrimination(torch.nn.Module):
+        """npgan.nn.MinibatchDiscrimination: [f, sum_j exp(-||M_i,b - M_j,b||_1)], M = f T."""
+
+        def __init__(self, in_features, num_kernels, kernel_dim):
+            super().__init__()
+            self.num_kernels, self.kernel_dim = num_kernels, kernel_dim
+            self.T = torch.nn.Parameter(torch.empty(in_features, num_kernels * kernel_dim))
+
+        def forward(self, f):
+            M = (f @ self.T).reshape(f.shape[0], self.num_kernels, self.kernel_dim)
+            l1 = (M.unsqueeze(1) - M.unsqueeze(0)).abs().sum(3)
+            return torch.cat([f, torch.exp(-l1).sum(1)], 1)
+
+    class MinibatchStdDev(torch.nn.Module):
+        """npgan.nn.MinibatchStdDev: the group's mean standard deviation as one more channel."""
+
+        def __init__(self, group_size=None, eps=1e-8):
+            super().__init__()
+            self.group_size, self.eps = group_size, eps
+
+        def forward(self, x):
+            n = x.shape[0]
+            g = n if self.group_size is None else self.group_size
+            groups = x.reshape((n // g, g) + tuple(x.shape[1:]))
+            std = torch.sqrt(groups.var(1, unbiased=False) + self.eps)
+            s = std.reshape(n // g, -1).mean(1).reshape((n // g, 1, 1) + (1,) * (x.ndim - 2))
+            return torch.cat([x, s.expand((n // g, g, 1) + tuple(x.shape[2:])).reshape((n, 1) + tuple(x.shape[2:]))], 1)
+
+    _GAN_CLASSES = {c.__name__: c for c in (MLPGenerator, MLPDiscriminator, PackedDiscriminator,
+                                            MinibatchMLPDiscriminator, MinibatchDiscrimination, MinibatchStdDev)}
     return _GAN_CLASSES

@@ -14,17 +14,24 @@ from typing import Optional
 from .. import optim
 from ..data import get_dataset
 from ..data import NAMES as DATA_NAMES
+from ..gan.divergences import DIVERGENCES
+from ..gan.fgan import FGANGame
 from ..gan.games import BCEGame, HingeGame, LSGANGame, WGANGame, WGANGPGame
 from ..gan.joint import JointPass
+from ..gan.minibatch_models import FEATURES as MINIBATCH_FEATURES
+from ..gan.minibatch_models import MinibatchMLPDiscriminator
 from ..gan.models import MLPDiscriminator, MLPGenerator, PackedDiscriminator, dcgan_discriminator, dcgan_generator
+from ..gan.sngan import spectrally_normalize
 from ..gan.trainer import UPDATES
+from ..gan.unrolled import UnrolledGame
 from .checks import ConfigError, check_choice, check_float, check_int, check_tuple
 
 # The game of each preset: the three BCE games take BCEGame's generator-cost names.
-GAMES = ("minimax", "non_saturating", "maximum_likelihood", "lsgan", "wgan", "wgan-gp", "hinge")
+GAMES = ("minimax", "non_saturating", "maximum_likelihood", "lsgan", "wgan", "wgan-gp", "hinge", "fgan")
 BCE_GAMES = ("minimax", "non_saturating", "maximum_likelihood")
 # fields that only some games or architectures read: anything else given for them is an error
-GAME_FIELDS = {"label_smoothing": BCE_GAMES, "lsgan_abc": ("lsgan",), "clip": ("wgan",), "gp_lambda": ("wgan-gp",)}
+GAME_FIELDS = {"label_smoothing": BCE_GAMES, "lsgan_abc": ("lsgan",), "clip": ("wgan",), "gp_lambda": ("wgan-gp",),
+               "divergence": ("fgan",)}
 MLP_FIELDS = ("hidden", "activation")
 
 
@@ -50,10 +57,20 @@ class Preset:
     lr_decay: str = "none"           # none | linear (to zero over the run's steps)
     joint_pass: bool = True          # D scores real and fake in one pass (npgan.gan.joint.JointPass)
     why: str = ""
+    unroll: int = 0                  # simulated D steps in G's cost (unrolled GAN); 0 = the plain game
+    minibatch: str = "none"          # D's minibatch features: none | discrimination | stddev
+    divergence: str = "gan"          # f-GAN's f-divergence (npgan.gan.divergences)
+    spectral_norm: bool = False      # spectral normalization on every layer of D (SNGAN)
 
     def __post_init__(self):
         if self.game not in GAMES:
             raise ValueError(f"Preset: game must be one of {GAMES}, got {self.game!r}")
+        if self.minibatch not in ("none",) + MINIBATCH_FEATURES:
+            raise ValueError(f"Preset: minibatch must be none or one of {MINIBATCH_FEATURES}, got {self.minibatch!r}")
+        if self.joint_pass and (self.minibatch != "none" or self.spectral_norm or self.unroll):
+            raise ValueError("Preset: joint_pass must be False with minibatch features, spectral norm or "
+                             "unrolling (one pass over real and fake would couple them, skip a power "
+                             "iteration, or go unused by the simulated steps)")
 
 
 # The 2-D mixture presets: ReLU MLPs (as the WGAN-GP paper's toy script) and both learning
@@ -95,6 +112,39 @@ PRESETS = {
     "dcgan-wgan-gp": Preset("wgan-gp", "dcgan", "digits", "adam", 1e-4, betas=(0.0, 0.9), n_critic=5, latent_dim=100,
                             why="the DCGAN generator with a BN-free conv critic and WGAN-GP's Algorithm 1 defaults"),
 }
+
+# The unrolled GAN and minibatch features (NIPS 2016 tutorial, section 5.1.1): the nsgan
+# setup with one change each, so a comparison with nsgan isolates it.
+PRESETS.update({
+    "unrolled": Preset("non_saturating", "mlp", "ring8", "adam", 2e-4, unroll=5, joint_pass=False, **TOY, why=(
+        "unrolled GAN (Metz et al., 2017): G's cost is D's after 5 simulated Adam steps of D, "
+        "differentiated through them; otherwise nsgan")),
+    "minibatch": Preset("non_saturating", "mlp", "ring8", "adam", 2e-4, minibatch="discrimination", joint_pass=False,
+                        **TOY, why=(
+        "minibatch discrimination (Salimans et al., 2016): D's last hidden features get 50 kernels of "
+        "dimension 5 comparing each sample with its batch; otherwise nsgan")),
+    "mbstd": Preset("non_saturating", "mlp", "ring8", "adam", 2e-4, minibatch="stddev", joint_pass=False, **TOY, why=(
+        "minibatch standard deviation (Karras et al., 2018): D's last hidden features get the batch's mean "
+        "standard deviation as one more feature; otherwise nsgan")),
+    "minibatch-digits": Preset("non_saturating", "mlp", "digits", "adam", 2e-4, latent_dim=100,
+                               minibatch="discrimination", joint_pass=False,
+                               why="minibatch discrimination (Salimans et al., 2016) with MLPs on the digits"),
+})
+
+# f-GAN and SNGAN (seed 003: "Can we use other divergence?", and its last slides).
+PRESETS.update({
+    "fgan": Preset("fgan", "mlp", "ring8", "adam", 2e-4, divergence="kl", **TOY, why=(
+        "f-GAN (Nowozin et al., 2016): D's output through g_f is the critic of the variational bound "
+        "E_data T - E_G f*(T) on D_f(P_data || P_G); KL by default, --divergence picks another; "
+        "otherwise nsgan")),
+    "sngan": Preset("hinge", "mlp", "ring8", "adam", 2e-4, spectral_norm=True, joint_pass=False, **TOY, why=(
+        "SNGAN (Miyato et al., 2018): spectral normalization on every layer of D and the hinge loss; "
+        "otherwise nsgan's MLPs and Adam")),
+    "sngan-dcgan": Preset("hinge", "dcgan", "digits", "adam", 2e-4, latent_dim=100, spectral_norm=True,
+                          joint_pass=False, why=(
+        "SNGAN with the DCGAN pair on digits: every conv and linear layer of the (dropout-free) conv critic "
+        "spectrally normalized, hinge loss, Adam 2e-4, beta1 0.5")),
+})
 
 
 ACTIVATIONS = ("leaky_relu", "relu")
@@ -145,6 +195,10 @@ class TrainConfig:
     lr_decay: Optional[str] = option(None, "learning-rate schedule: none, or linear decay to zero over --steps",
                                      choices=LR_DECAYS)
     pack: Optional[int] = option(None, "samples the discriminator judges at once (PacGAN)")
+    unroll: Optional[int] = option(None, "unrolled GAN: simulated D optimizer steps that G's cost looks ahead "
+                                         "and differentiates through, >= 0; 0 is the plain game")
+    divergence: Optional[str] = option(None, "f-GAN: the f-divergence D_f(P_data || P_G) the critic bounds",
+                                       choices=tuple(DIVERGENCES))
 
     def resolved(self):
         """A checked copy with every ``None`` filled from the preset; ``ConfigError`` (a
@@ -158,6 +212,7 @@ class TrainConfig:
         _check_values(values)
         _check_applicable(values, preset)
         _check_pack(model, preset, values["pack"], values["batch_size"])
+        _check_unroll(model, preset, values["unroll"])
         _check_size(values, preset)
         return TrainConfig(**values)
 
@@ -207,6 +262,7 @@ def _check_values(v):
     check_choice("dtype", v["dtype"], DTYPES)
     check_choice("activation", v["activation"], ACTIVATIONS)
     check_choice("lr_decay", v["lr_decay"], LR_DECAYS)
+    check_choice("divergence", v["divergence"], tuple(DIVERGENCES))
 
 
 def _check_applicable(v, preset):
@@ -240,8 +296,18 @@ def _check_pack(model, preset, pack, batch_size):
     if preset.architecture != "mlp" or preset.conditional or preset.game == "wgan-gp":
         raise ConfigError("pack", f"{pack}: model {model!r} can't pack; packing needs an unconditional MLP "
                                   f"discriminator and no gradient penalty (whose norm is per sample)")
+    if preset.minibatch != "none":
+        raise ConfigError("pack", f"{pack}: model {model!r} has minibatch features, which already compare the "
+                                  "samples of a batch; use pack 1")
     if batch_size % pack:
         raise ConfigError("pack", f"pack = {pack} must divide batch_size = {batch_size}")
+
+
+def _check_unroll(model, preset, unroll):
+    check_int("unroll", unroll, 0, 100)
+    if unroll and (preset.optimizer != "adam" or preset.game == "wgan" or preset.conditional):
+        raise ConfigError("unroll", f"{unroll}: model {model!r} can't be unrolled; unrolling needs an "
+                                    "unconditional model whose D uses Adam and no weight clipping")
 
 
 def _mlp_parameters(widths):
@@ -272,6 +338,8 @@ def _game(preset, config):
         return WGANGame(config.clip)
     if preset.game == "wgan-gp":
         return WGANGPGame(config.gp_lambda)
+    if preset.game == "fgan":
+        return FGANGame(config.divergence)
     return HingeGame()
 
 
@@ -279,6 +347,14 @@ def _optimizer(preset, params, config):
     if preset.optimizer == "rmsprop":
         return optim.RMSprop(params, lr=config.lr)
     return optim.Adam(params, lr=config.lr, betas=tuple(config.betas))
+
+
+def _mlp_discriminator(preset, config, shape, num_classes):
+    if preset.minibatch != "none":
+        return MinibatchMLPDiscriminator(shape, config.hidden, preset.minibatch, activation=config.activation)
+    if config.pack == 1:
+        return MLPDiscriminator(shape, config.hidden, num_classes, config.activation)
+    return PackedDiscriminator(shape, config.pack, config.hidden, config.activation)
 
 
 def build(config):
@@ -293,18 +369,21 @@ def build(config):
             raise ValueError(f"model {config.model!r} needs 28x28x1 images, data set {config.data!r} "
                              f"has samples of shape {dataset.shape}")
         G = dcgan_generator(config.latent_dim)
-        D = dcgan_discriminator(dropout=0.0 if preset.game in ("wgan", "wgan-gp") else 0.3)
+        D = dcgan_discriminator(dropout=0.0 if preset.game in ("wgan", "wgan-gp") or preset.spectral_norm else 0.3)
     else:
         G = MLPGenerator(config.latent_dim, dataset.shape, config.hidden, num_classes, config.activation)
-        D = MLPDiscriminator(dataset.shape, config.hidden, num_classes, config.activation) if config.pack == 1 \
-            else PackedDiscriminator(dataset.shape, config.pack, config.hidden, config.activation)
+        D = _mlp_discriminator(preset, config, dataset.shape, num_classes)
+    if preset.spectral_norm:
+        spectrally_normalize(D)
     if config.dtype == "float64":
         G.double()
         D.double()
     opt_g = _optimizer(preset, G.parameters(), config)
     opt_d = _optimizer(preset, D.parameters(), config)
     game = _game(preset, config)
-    if preset.joint_pass:  # not for a D with Dropout: one mask for both batches is another trajectory
+    if config.unroll:  # D's simulated steps run through functional_call: two passes, as written
+        game = UnrolledGame(game, D, opt_d, dataset.sample, config.unroll)
+    elif preset.joint_pass:  # not for a D that couples samples or draws (JointPass refuses those)
         game = JointPass(game, D)
     return G, D, opt_g, opt_d, game, dataset
 

@@ -12,8 +12,9 @@ D), so one training loop runs them all. Each game takes D as a callable on a bat
 | ``WGANGPGame(lam)`` | E f(G(z)) - E f(x) + GP | -E f(G(z)) | gradient penalty |
 | ``HingeGame()`` | E relu(1-D(x)) + E relu(1+D(G(z))) | -E D(G(z)) | — |
 
-``discriminator_loss(D, real, fake, rng)`` returns the loss and its metrics; ``rng`` is the
-trainer's random stream, for the games whose loss draws at random (WGAN-GP's eps; ``None``:
+``discriminator_loss(D, real, fake, rng)`` returns the loss and its metrics,
+``generator_loss(D, fake, rng)`` the loss; ``rng`` is the trainer's random stream, for the
+games whose loss draws at random (WGAN-GP's eps, the unrolled GAN's real batch; ``None``:
 npgan's global one). ``after_discriminator_step(D)`` enforces the constraint.
 """
 from . import objectives as obj
@@ -42,7 +43,7 @@ class BCEGame:
         loss = obj.discriminator_loss(D(real), D(fake), self.label_smoothing)
         return loss, {"d_loss": loss.item()}
 
-    def generator_loss(self, D, fake):
+    def generator_loss(self, D, fake, rng=None):
         return _GENERATOR_COSTS[self.generator_cost](D(fake))
 
     def after_discriminator_step(self, D_module):
@@ -57,7 +58,7 @@ class LSGANGame:
         loss = obj.lsgan_discriminator_loss(D(real), D(fake), self.a, self.b)
         return loss, {"d_loss": loss.item()}
 
-    def generator_loss(self, D, fake):
+    def generator_loss(self, D, fake, rng=None):
         return obj.lsgan_generator_loss(D(fake), self.c)
 
     def after_discriminator_step(self, D_module):
@@ -74,7 +75,7 @@ class WGANGame:
         loss = obj.wasserstein_critic_loss(D(real), D(fake))
         return loss, {"d_loss": loss.item(), "wasserstein": -loss.item()}
 
-    def generator_loss(self, D, fake):
+    def generator_loss(self, D, fake, rng=None):
         return obj.wasserstein_generator_loss(D(fake))
 
     def after_discriminator_step(self, D_module):
@@ -93,7 +94,7 @@ class WGANGPGame:
         loss = critic + penalty
         return loss, {"d_loss": loss.item(), "wasserstein": -critic.item(), "gp": penalty.item()}
 
-    def generator_loss(self, D, fake):
+    def generator_loss(self, D, fake, rng=None):
         return obj.wasserstein_generator_loss(D(fake))
 
     def after_discriminator_step(self, D_module):
@@ -105,7 +106,7 @@ class HingeGame:
         loss = obj.hinge_discriminator_loss(D(real), D(fake))
         return loss, {"d_loss": loss.item()}
 
-    def generator_loss(self, D, fake):
+    def generator_loss(self, D, fake, rng=None):
         return obj.hinge_generator_loss(D(fake))
 
     def after_discriminator_step(self, D_module):

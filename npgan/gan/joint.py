@@ -93,8 +93,8 @@ class JointPass:
             D = _Scored(D, real, fake, *self._one_pass(D, real, fake))
         return self.game.discriminator_loss(D, real, fake, rng)
 
-    def generator_loss(self, D, fake):
-        return self.game.generator_loss(D, fake)
+    def generator_loss(self, D, fake, rng=None):
+        return self.game.generator_loss(D, fake, rng)
 
     def after_discriminator_step(self, D):
         self.game.after_discriminator_step(D)

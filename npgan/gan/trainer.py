@@ -43,7 +43,7 @@ class GANTrainer:
     def __init__(self, generator, discriminator, opt_g, opt_d, game, sample_real, latent_dim,
                  batch_size=64, n_critic=1, update="alternating", num_classes=None, seed=0, schedulers=()):
         """``game`` has ``discriminator_loss(D, real, fake, rng) -> (loss, metrics)``,
-        ``generator_loss(D, fake) -> loss`` and ``after_discriminator_step(D)``;
+        ``generator_loss(D, fake, rng) -> loss`` and ``after_discriminator_step(D)``;
         ``sample_real(batch_size, rng) -> (x, labels or None)`` as NumPy arrays;
         ``num_classes`` makes the models conditional: G(z, y) and D(x, y); ``schedulers``
         (``npgan.optim.lr_scheduler``) step once after every generator step."""
@@ -91,7 +91,7 @@ class GANTrainer:
         """(L_G, metrics) on a fake batch."""
         labels = self._fake_labels(self.batch_size)
         fake = self.generate(self.noise(self.batch_size), labels)
-        loss = self.game.generator_loss(BoundDiscriminator(self.D, labels), fake)
+        loss = self.game.generator_loss(BoundDiscriminator(self.D, labels), fake, self.rng)
         return loss, {"g_loss": loss.item()}
 
     # --- the updates --------------------------------------------------------------------

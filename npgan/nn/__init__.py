@@ -14,3 +14,9 @@ from .parameter import Parameter
 __all__ = ["BatchNorm1d", "BatchNorm2d", "Conv2d", "ConvTranspose2d", "Dropout", "Flatten", "LayerNorm",
            "LeakyReLU", "Linear", "Module", "ModuleList", "Parameter", "ReLU", "Sequential", "Sigmoid", "Tanh",
            "Unflatten", "init", "utils"]
+
+# the GAN tutorials' batch-aware layers (NIPS 2016 tutorial, sections 4.3 and 5.1.1)
+from .minibatch import MinibatchDiscrimination, MinibatchStdDev  # noqa: E402
+from .virtual_batch_norm import ReferenceBatchNorm, VirtualBatchNorm, WithReferenceBatch  # noqa: E402
+__all__ += ["MinibatchDiscrimination", "MinibatchStdDev", "ReferenceBatchNorm", "VirtualBatchNorm",
+            "WithReferenceBatch"]

@@ -134,6 +134,20 @@ def test_trained_discriminator_matches_the_optimal_one(run):
     assert results["mean_error"] < 0.01
 
 
+def test_value_at_the_optimal_discriminator_is_minus_log_4_plus_2_js(run):
+    """V(D*) = -log 4 + 2 JS(p_data || p_g) (seed 003), against a JS integrated here
+    independently on a wider, finer grid; the trained D's value is below V(D*)."""
+    demo, results, _ = run("06_optimal_discriminator.py")
+    x = np.linspace(-14.0, 14.0, 280001)
+    p, q = demo.normal_pdf(x, *demo.DATA), demo.normal_pdf(x, *demo.GENERATOR)
+    m = (p + q) / 2
+    js = np.trapezoid(0.5 * p * np.log(p / m) + 0.5 * q * np.log(q / m), x)
+    assert 0.0 < js < math.log(2)
+    assert abs(results["js"] - js) < 1e-6
+    assert abs(results["v_star"] - (-math.log(4) + 2 * js)) < 1e-6
+    assert results["v_star"] - 0.02 < results["v_trained"] <= results["v_star"] + 1e-9
+
+
 def test_dirac_gan_converges_only_with_r1(run):
     _, results, _ = run("06_optimal_discriminator.py")
     start = math.sqrt(2.0)
