@@ -2,7 +2,7 @@
 
     python benchmarks/bench_conv.py                 # every npgan backend + torch if installed
     python benchmarks/bench_conv.py --rounds 10 --reps 5 --threads 2
-    python benchmarks/bench_conv.py --loops         # the hot loops alone, per backend (auto_rank)
+    python benchmarks/bench_conv.py --loops         # the hot loops alone, per backend (the prefer orders)
 
 Each library runs in its own worker process (so their thread pools and BLAS libraries
 never meet), with every thread pool pinned to ``--threads``. The parent asks the workers
@@ -120,7 +120,7 @@ def worker(name, threads, cpu_time=False):
 # --------------------------------------------------------------------------- the loops alone
 
 def loops(threads, reps):
-    """Time each hot loop on each backend on the DCGAN shapes (how auto_rank was chosen)."""
+    """Time each hot loop on each backend on the DCGAN shapes (how the prefer orders were chosen)."""
     import numpy as np
     from npgan.kernels import implementations
     rng = np.random.default_rng(0)
@@ -132,8 +132,8 @@ def loops(threads, reps):
         ("col2im (128,7,7,16) k5 s1", "conv_col2im", (f32(3200, 49 * 16), (128, 7, 7, 16), 5, 1, 2, 1, (7, 7))),
         ("col2im (64,14,14,16) k5 s2", "conv_col2im", (f32(1600, 49 * 16), (64, 14, 14, 16), 5, 2, 2, 1, (7, 7))),
         ("col2im (1,28,28,64) k5 s2", "conv_col2im", (f32(25, 196 * 64), (1, 28, 28, 64), 5, 2, 2, 1, (14, 14))),
-        ("transpose (16, 64*14*14)", "conv_transpose", (f32(16, 64 * 196),)),
-        ("transpose (128*49, 16) + bias", "conv_transpose", (f32(128 * 49, 16), f32(128), 49)),
+        ("transpose (16, 64*14*14)", "transpose_add_bias", (f32(16, 64 * 196),)),
+        ("transpose (128*49, 16) + bias", "transpose_add_bias", (f32(128 * 49, 16), f32(128), 49)),
         ("channel_sum (64,64,14,14)", "conv_channel_sum", (f32(64, 64, 14, 14),)),
     ]
     print(f"{'loop':32s}" + "".join(f"{b:>10s}" for b in ("numpy", "numba", "c")) + "   (ms, best of reps)")
@@ -200,7 +200,7 @@ def main():
     workers = {}
     npgan_env = dict(env, **dict(item.split("=", 1) for item in args.npgan_env))
     for name in names:
-        # a worker name may carry its own environment: "c@OPENBLAS_CORETYPE=SkylakeX+NPGAN_CONV_THREADS=1"
+        # a worker name may carry its own environment: "c@OPENBLAS_CORETYPE=SkylakeX+OMP_NUM_THREADS=1"
         backend, _, extra = name.partition("@")
         worker_env = dict(env if name == "torch" else npgan_env, **dict(
             item.split("=", 1) for item in extra.split("+") if item))

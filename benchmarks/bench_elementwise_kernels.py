@@ -3,7 +3,7 @@
 Sizes: 64 (a batch of discriminator logits: what the BCE loss sees in a GAN), 64*256
 (an MLP hidden layer of a 64-batch), 64*784 (a 64-batch of MNIST images) and 1e6 (a
 large parameter tensor). The fastest backend per kernel and size is
-starred; the ``auto_rank`` of each registration in ``npgan/kernels/elementwise.py`` and
+starred; the ``prefer`` order of each registration in ``npgan/kernels/elementwise.py`` and
 ``npgan/kernels/dropout.py`` is set from these numbers. Each time is the best of 3 repeats of the mean over an
 auto-ranged number of calls, including the Python-side checks every caller pays.
 

@@ -10,9 +10,9 @@
    run of NB contiguous values in both arrays.
 
    Each kernel is written once as a macro over the element type T and stamped out for
-   float (f32) and double (f64). Every argument was validated in Python
-   (npgan/kernels/conv_checks.py) before the call: sizes are positive and at most
-   2^31 - 1, arrays are C-contiguous with exactly the sizes given. All index arithmetic
+   float (f32) and double (f64). Every call comes through the loops' guard
+   (npgan/kernels/guards.py): sizes are positive and at most 2^31 - 1, arrays are
+   C-contiguous and aligned with exactly the sizes given. All index arithmetic
    is done in 64 bits (idx), where none of it can overflow: the largest term,
    oh*SH + kh*DH, is below 2 (2^31)^2 = 2^63, and every offset into an array is below the
    array's size. (An int would overflow at padding 2^30 already.)
@@ -125,9 +125,9 @@ static void valid_range(idx W, idx S, idx P, idx k, idx D, idx OW, idx *lo, idx 
    that stay in L1, so both the reads and the writes move whole cache lines. With group =
    OH*OW this turns the GEMM result (C_out*OH*OW, n) into NCHW and adds the bias. */
 #define TILE 32
-#define TRANSPOSE(T, SUFFIX)                                                                \
-    void npgan_conv_transpose_##SUFFIX(const T *a, const T *bias, T *out, idx R, idx S,      \
-                                       idx group, int threads)                              \
+#define TRANSPOSE_ADD_BIAS(T, SUFFIX)                                                       \
+    void npgan_transpose_add_bias_##SUFFIX(const T *a, const T *bias, T *out, idx R, idx S,  \
+                                           idx group, int threads)                          \
     {                                                                                       \
         idx tiles_r = (R + TILE - 1) / TILE, tiles_s = (S + TILE - 1) / TILE;               \
         _Pragma("omp parallel for collapse(2) schedule(static) num_threads(threads) if (threads > 1)") \
@@ -169,7 +169,7 @@ IM2COL(float, f32)
 IM2COL(double, f64)
 COL2IM(float, f32)
 COL2IM(double, f64)
-TRANSPOSE(float, f32)
-TRANSPOSE(double, f64)
+TRANSPOSE_ADD_BIAS(float, f32)
+TRANSPOSE_ADD_BIAS(double, f64)
 CHANNEL_SUM(float, f32)
 CHANNEL_SUM(double, f64)

@@ -1,7 +1,7 @@
 """npgan: a deep-learning engine written from scratch on NumPy, with C and Numba kernels,
 for training and explaining GANs on a CPU. The API follows PyTorch's names and layouts."""
 from . import kernels
-from .kernels import available_backends, get_backend, set_backend
+from .kernels import available_backends, get_backend, get_num_threads, set_backend, set_num_threads
 from .kernels._availability import warn_if_c_missing
 from .autograd.dtypes import float32, float64, get_default_dtype, set_default_dtype
 from .autograd.tensor import Tensor, from_numpy, tensor

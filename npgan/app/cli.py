@@ -172,8 +172,9 @@ def main(argv=None):
     except SystemExit as exc:  # --help
         return exc.code or 0
     prog = f"npgan {args.command}"
-    from ..kernels import reuse_large_allocations
-    reuse_large_allocations()  # a process setting: the command's to make, not the library's import
+    from ..kernels import prefer_passive_waiting, reuse_large_allocations
+    prefer_passive_waiting()  # process settings (the user's own win): the command's to make, not the import's
+    reuse_large_allocations()
     try:
         if args.backend:
             from ..kernels import set_backend

@@ -1,17 +1,21 @@
 """Kernels: pure functions on NumPy arrays, each with a NumPy reference and, for the
-hot loops, Numba and C (cffi) versions chosen through one registry.
+hot loops, Numba and C (cffi) versions chosen through one registry (``registry.py``).
 
-Importing this package registers every kernel family; see ``registry`` for the rules.
+Importing this package registers every kernel (each family module registers its own, and
+all of them are imported here, so no other import order matters) and changes nothing else
+in the process: it imports neither numba nor the C extension, sets no environment variable
+and leaves malloc alone. Explicit calls tune the process: ``set_num_threads`` and
+``prefer_passive_waiting`` (``threads.py``), ``reuse_large_allocations`` (``allocator.py``);
+the ``npgan`` command makes the last two.
 """
-from . import threads  # noqa: F401  (first: sets OMP_WAIT_POLICY before any OpenMP runtime loads)
 from .registry import (BACKENDS, available_backends, backend_of, get_backend, implementations, kernel, names,
-                       register, register_lazy, set_backend)
+                       register, set_backend, unchecked, validate)
 from . import elementwise  # noqa: F401  (registers the elementwise / loss / optimizer kernels)
-from . import conv  # noqa: F401
+from . import conv  # noqa: F401  (the convolution kernels and their loops)
 from . import dropout  # noqa: F401
 from .allocator import reuse_large_allocations
+from .threads import get_num_threads, prefer_passive_waiting, set_num_threads
 
-reuse_large_allocations()  # large temporaries reused, not faulted in fresh every step (see allocator.py)
-
-__all__ = ["available_backends", "backend_of", "get_backend", "implementations", "kernel", "names",
-           "register", "register_lazy", "set_backend"]
+__all__ = ["BACKENDS", "available_backends", "backend_of", "get_backend", "get_num_threads", "implementations",
+           "kernel", "names", "prefer_passive_waiting", "register", "reuse_large_allocations", "set_backend",
+           "set_num_threads", "unchecked", "validate"]

@@ -1,11 +1,15 @@
 """Whether the optional backends can run here, and why not when they cannot.
 
 The ``c`` backend needs the cffi extension ``npgan._C`` built at install time; when it
-is missing, importing npgan warns once (one line) and the other backends work.
+is missing, importing npgan warns once (one line) and the other backends work. The
+extension is only looked for at import, and loaded when a C kernel is first needed, so
+that importing npgan loads no OpenMP runtime (``threads.prefer_passive_waiting`` can still
+take effect); if it is there but fails to load, that first use warns.
 The ``numba`` backend needs numba importable; it is imported only when first needed,
 so ``import npgan`` stays fast.
 """
 import importlib
+import importlib.util
 import warnings
 
 _status = {}  # backend -> (ok, reason)
@@ -30,20 +34,28 @@ def _probe(backend):
     return False, f"unknown backend {backend!r}"
 
 
-def is_available(backend):
-    if backend not in _status:
-        _status[backend] = _probe(backend)
-    return _status[backend][0]
-
-
 def why_unavailable(backend):
     is_available(backend)
     return _status[backend][1]
 
 
+def is_available(backend):
+    if backend not in _status:
+        _status[backend] = _probe(backend)
+        if backend == "c" and not _status["c"][0]:
+            _warn_c_unavailable(stacklevel=5)
+    return _status[backend][0]
+
+
 def warn_if_c_missing():
-    """One clear warning at import when the C kernels are not built."""
+    """One clear warning at import when the C kernels are not built (looked for, not loaded)."""
+    if "c" not in _status and importlib.util.find_spec("npgan._C") is None:
+        is_available("c")
+
+
+def _warn_c_unavailable(stacklevel):
     global _warned
-    if not _warned and not is_available("c"):
+    if not _warned:
         _warned = True
-        warnings.warn(f"npgan: the 'c' backend is unavailable: {why_unavailable('c')}", RuntimeWarning, stacklevel=3)
+        warnings.warn(f"npgan: the 'c' backend is unavailable: {why_unavailable('c')}", RuntimeWarning,
+                      stacklevel=stacklevel)

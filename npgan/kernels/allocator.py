@@ -1,5 +1,7 @@
-"""Keep freed large arrays in the process heap, so the next array of that size is reused
-instead of being mapped fresh from the OS and faulted in page by page.
+"""``reuse_large_allocations()``: keep freed large arrays in the process heap, so the next
+array of that size is reused instead of being mapped fresh from the OS and faulted in page
+by page. An explicit call (the ``npgan`` command makes it; a library user may): importing
+npgan never changes malloc.
 
 glibc's ``malloc`` serves a request above its *mmap threshold* with a new ``mmap``, whose
 pages are zero-filled by the kernel on first touch (a minor page fault per 4 KiB), and
@@ -12,9 +14,10 @@ step, which costs 10-15 % of the step (279 -> 234 ms; measured with
 reuse: page faults per step drop to ~0, and the resident set stays at its high-water mark
 instead of going up and down every step (it does not grow: the same blocks are reused).
 
-This is process-wide, so it is done once, at import, only on glibc, and can be turned off
-with ``NPGAN_MALLOC_TUNING=0``; it changes no number anywhere (PyTorch does the
-equivalent with its own CPU caching allocator).
+It is process-wide, glibc only, and a user's own setting wins: with
+``NPGAN_MALLOC_TUNING=0``, or ``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TRIM_THRESHOLD_`` or a
+``glibc.malloc`` tunable in ``GLIBC_TUNABLES`` set, it leaves malloc alone. It changes no
+number anywhere (PyTorch does the equivalent with its own CPU caching allocator).
 """
 import ctypes
 import ctypes.util
@@ -31,12 +34,13 @@ _tuned = None
 
 
 def reuse_large_allocations():
-    """Apply the glibc settings above once; returns whether they are in effect."""
+    """Apply the glibc settings above (once per process); returns whether they are in effect."""
     global _tuned
     if _tuned is not None:
         return _tuned
     _tuned = False
-    if os.environ.get("NPGAN_MALLOC_TUNING", "1").strip() == "0" or not sys.platform.startswith("linux"):
+    if (os.environ.get("NPGAN_MALLOC_TUNING", "1").strip() == "0" or not sys.platform.startswith("linux")
+            or _user_tuned_malloc()):
         return _tuned
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
@@ -46,3 +50,9 @@ def reuse_large_allocations():
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     _tuned = bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD))
     return _tuned
+
+
+def _user_tuned_malloc():
+    """Whether the environment already sets glibc's mmap or trim threshold."""
+    return any(os.environ.get(name) for name in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")) \
+        or "glibc.malloc." in os.environ.get("GLIBC_TUNABLES", "")

@@ -34,11 +34,11 @@ and the three ops are three products with a reshaped weight, computed by BLAS th
 col2im is the adjoint of im2col (it scatter-adds columns back into an image). Images go
 between NCHW and CHWN with one 2-D transpose ((n, C*H*W) <-> (C*H*W, n)), which also adds
 the bias on the way out. The hot loops -- ``conv_im2col``, ``conv_col2im``,
-``conv_transpose`` and ``conv_channel_sum`` (the bias gradient) -- exist three ways with
+``transpose_add_bias`` and ``conv_channel_sum`` (the bias gradient) -- exist three ways with
 one signature: the NumPy reference below (the definition), Numba (``conv_numba.py``) and
 C (``conv_c.py`` over ``csrc/conv.c``). The array-level kernels ``conv2d_forward``,
-``conv_transpose2d_forward`` and ``conv2d_weight`` are written once here on top of the
-loops and ``numpy.matmul``; the registry picks the loops.
+``conv_transpose2d_forward``, ``conv2d_weight`` and ``conv_bias_grad`` are written once here
+on top of the loops and ``numpy.matmul``; the registry picks the loops.
 
 Why this layout (measured on the DCGAN layers, batch 64, float32; benchmarks/bench_conv.py):
 * Channel-major ``cols`` (rows = taps, columns = pixels) makes each GEMM one large
@@ -52,39 +52,23 @@ Why this layout (measured on the DCGAN layers, batch 64, float32; benchmarks/ben
 * Chunks of >= MIN_CHUNK images keep the runs long and the chunk's matrices in cache
   (see CHUNK_BYTES below).
 
-Arguments are validated in ``conv_checks.py``, once per call, before any Numba or C code runs.
+Arguments are checked once, at the op boundary (``conv_checks.py``, registered as each
+kernel's check); the array-level kernels then call the loops unchecked, and the loops' guard
+(``guards.py``) is what keeps Numba and C inside their arrays.
 """
-import os
-
 import numpy as np
 
-from .checking import checked
-# conv_checks also registers the loops' argument checks, which @checked below wraps around each loop
-from .conv_checks import conv2d_args, conv2d_weight_args, conv_transpose2d_args
-from .registry import kernel, register, register_lazy
-
-
-# --------------------------------------------------------------------------- threads of the hot loops
-# The loops' threads wait passively between parallel regions (OMP_WAIT_POLICY, threads.py),
-# and waking them costs ~40 us, so only large loops go parallel. Measured (one
-# 16-image chunk, ms, 1 thread -> 2): im2col (128,7,7,16) 2.5M values 0.23 -> 0.17,
-# col2im (64,14,14,16) 0.17 -> 0.15, but im2col (1,28,28,64) 0.3M values 0.04 -> 0.08.
-PARALLEL_MIN = 1 << 20  # elements moved below which a loop runs on one thread
-LOOP_THREADS = max(1, int(os.environ.get("NPGAN_CONV_THREADS", str(min(4, os.cpu_count() or 1)))))
-
-
-def loop_threads(work):
-    """How many threads the C / Numba loops use for ``work`` elements moved
-    (``NPGAN_CONV_THREADS`` sets the most; default: the cores, at most 4)."""
-    return 1 if work < PARALLEL_MIN else LOOP_THREADS
+from . import conv_checks, guards
+from .registry import register, unchecked
 
 
 # --------------------------------------------------------------------------- NumPy reference (the definition)
 
-@checked("conv_im2col")
 def im2col(x, out, KH, KW, SH, SW, PH, PW, DH, DW, OH, OW):
     """x (C, H, W, NB) -> cols (C*KH*KW, OH*OW*NB):
-    cols[(c, kh, kw), (oh, ow, n)] = x[c, oh*SH - PH + kh*DH, ow*SW - PW + kw*DW, n], 0 in the padding."""
+    cols[(c, kh, kw), (oh, ow, n)] = x[c, oh*SH - PH + kh*DH, ow*SW - PW + kw*DW, n], 0 in the padding.
+
+    Called as ``kernel("conv_im2col")(x, kernel_size, stride, padding, dilation, out_size, out=None)``."""
     C, H, W, NB = x.shape
     # pad enough that every tap of every output pixel is inside xp
     xp = np.pad(x, ((0, 0), (PH, max(PH, (OH - 1) * SH + (KH - 1) * DH + 1 - H - PH)),
@@ -96,9 +80,10 @@ def im2col(x, out, KH, KW, SH, SW, PH, PW, DH, DW, OH, OW):
     return out
 
 
-@checked("conv_col2im")
 def col2im(cols, out, C, H, W, NB, KH, KW, SH, SW, PH, PW, DH, DW, OH, OW):
-    """The adjoint of im2col: x[c, ih, iw, n] = the sum of the cols entries im2col reads from there."""
+    """The adjoint of im2col: x[c, ih, iw, n] = the sum of the cols entries im2col reads from there.
+
+    Called as ``kernel("conv_col2im")(cols, x_shape, kernel_size, stride, padding, dilation, out_size, out=None)``."""
     xp = np.zeros((C, max(H + 2 * PH, (OH - 1) * SH + (KH - 1) * DH + 1),
                    max(W + 2 * PW, (OW - 1) * SW + (KW - 1) * DW + 1), NB), cols.dtype)
     cols = cols.reshape(C, KH, KW, OH, OW, NB)
@@ -109,18 +94,21 @@ def col2im(cols, out, C, H, W, NB, KH, KW, SH, SW, PH, PW, DH, DW, OH, OW):
     return out
 
 
-@checked("conv_transpose")
-def transpose(a, bias, group, out):
-    """out[s, r] = a[r, s] (+ bias[r // group])."""
+def transpose_add_bias(a, bias, group, out):
+    """out[s, r] = a[r, s] (+ bias[r // group]): a matrix transpose, and the bias of a conv
+    layer added on the way back to NCHW (rows r = (channel, pixel), group = pixels per channel).
+
+    Called as ``kernel("transpose_add_bias")(a, bias=None, group=1, out=None)``."""
     out[...] = a.T
     if bias is not None:
         out += np.repeat(bias, group)
     return out
 
 
-@checked("conv_channel_sum")
 def channel_sum(y):
-    """out[c] = sum over n, l of y[n, c, l]: the bias gradient."""
+    """out[c] = sum over n, l of y[n, c, l]: the bias gradient.
+
+    Called as ``kernel("conv_channel_sum")(y)`` with y (N, C, ...)."""
     return y.sum(axis=(0, 2))
 
 
@@ -157,18 +145,20 @@ def _batch_innermost(a, buffer):
     flat = a.reshape(n, -1)
     if n == 1:
         return flat.reshape(-1, 1)
-    return kernel("conv_transpose")(flat, out=_matrix(buffer, flat.shape[1], n))
+    return unchecked("transpose_add_bias")(flat, None, 1, _matrix(buffer, flat.shape[1], n))
 
 
-def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1):
+def conv2d_forward(x, w, b, stride, padding, dilation):
     """conv2d: y (N, O, OH, OW) from x (N, C, H, W), w (O, C, KH, KW), b (O,) or None.
 
     Per chunk of n images: x_t = x in CHWN, cols = im2col(x_t), y_t = w2 @ cols (O*OH*OW, n),
-    y = y_t^T + b."""
-    x, w, b, stride, padding, dilation, (OH, OW) = conv2d_args(x, w, b, stride, padding, dilation)
-    x = np.ascontiguousarray(x)
+    y = y_t^T + b. Called as ``kernel("conv2d_forward")(x, w, b=None, stride=1, padding=0, dilation=1)``;
+    unchecked, it takes the geometry as pairs."""
+    x, b = conv_checks.loop_input(x), conv_checks.loop_input(b)
     N, C, H, W = x.shape
     O, KH, KW = w.shape[0], w.shape[2], w.shape[3]
+    (SH, SW), (PH, PW), (DH, DW) = stride, padding, dilation
+    OH, OW = (H + 2 * PH - DH * (KH - 1) - 1) // SH + 1, (W + 2 * PW - DW * (KW - 1) - 1) // SW + 1
     rows, L = C * KH * KW, OH * OW
     w2 = w.reshape(O, rows)
     y = np.empty((N, O, OH, OW), x.dtype)
@@ -179,23 +169,24 @@ def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1):
     for n0, n1 in chunks:
         n = n1 - n0
         x_t = _batch_innermost(x[n0:n1], x_t_buffer).reshape(C, H, W, n)
-        cols = kernel("conv_im2col")(x_t, (KH, KW), stride, padding, dilation, (OH, OW),
-                                     out=_matrix(cols_buffer, rows, L * n))
+        cols = unchecked("conv_im2col")(x_t, _matrix(cols_buffer, rows, L * n), KH, KW, SH, SW, PH, PW, DH, DW,
+                                        OH, OW)
         y_t = np.matmul(w2, cols, out=_matrix(y_t_buffer, O, L * n))
-        kernel("conv_transpose")(y_t.reshape(O * L, n), b, L, out=y[n0:n1].reshape(n, O * L))
+        unchecked("transpose_add_bias")(y_t.reshape(O * L, n), b, L, y[n0:n1].reshape(n, O * L))
     return y
 
 
-def conv_transpose2d_forward(x, w, b=None, stride=1, padding=0, output_padding=0, dilation=1):
+def conv_transpose2d_forward(x, w, b, stride, padding, output_padding, dilation):
     """conv_transpose2d: y (N, O, OH, OW) from x (N, C, H, W), w (C, O, KH, KW), b (O,) or None.
 
     Per chunk of n images: cols = w2^T @ x_t (O*KH*KW, H*W*n), y_t = col2im(cols) (O, OH, OW, n),
-    y = y_t^T + b."""
-    x, w, b, stride, padding, output_padding, dilation, (OH, OW) = conv_transpose2d_args(
-        x, w, b, stride, padding, output_padding, dilation)
-    x = np.ascontiguousarray(x)
+    y = y_t^T + b. Called as ``kernel("conv_transpose2d_forward")(x, w, b=None, stride=1, padding=0,
+    output_padding=0, dilation=1)``; unchecked, it takes the geometry as pairs."""
+    x, b = conv_checks.loop_input(x), conv_checks.loop_input(b)
     N, C, H, W = x.shape
     O, KH, KW = w.shape[1:]
+    (SH, SW), (PH, PW), (OPH, OPW), (DH, DW) = stride, padding, output_padding, dilation
+    OH, OW = (H - 1) * SH - 2 * PH + DH * (KH - 1) + OPH + 1, (W - 1) * SW - 2 * PW + DW * (KW - 1) + OPW + 1
     rows, L = O * KH * KW, H * W
     w2_t = w.reshape(C, rows).T
     y = np.empty((N, O, OH, OW), x.dtype)
@@ -207,21 +198,24 @@ def conv_transpose2d_forward(x, w, b=None, stride=1, padding=0, output_padding=0
         n = n1 - n0
         x_t = _batch_innermost(x[n0:n1], x_t_buffer).reshape(C, L * n)
         cols = np.matmul(w2_t, x_t, out=_matrix(cols_buffer, rows, L * n))
-        y_t = kernel("conv_col2im")(cols, (O, OH, OW, n), (KH, KW), stride, padding, dilation, (H, W),
-                                    out=y_t_buffer[:O * OH * OW * n].reshape(O, OH, OW, n))
-        kernel("conv_transpose")(y_t.reshape(O * OH * OW, n), b, OH * OW, out=y[n0:n1].reshape(n, -1))
+        # conv_transpose2d's output is col2im's image and its input col2im's (OH, OW)
+        y_t = unchecked("conv_col2im")(cols, y_t_buffer[:O * OH * OW * n].reshape(O, OH, OW, n), O, OH, OW, n,
+                                       KH, KW, SH, SW, PH, PW, DH, DW, H, W)
+        unchecked("transpose_add_bias")(y_t.reshape(O * OH * OW, n), b, OH * OW, y[n0:n1].reshape(n, -1))
     return y
 
 
-def conv2d_weight(x, gy, kernel_size, stride=1, padding=0, dilation=1):
+def conv2d_weight(x, gy, kernel_size, stride, padding, dilation):
     """The weight gradient of conv2d: gw (O, C, KH, KW) from x (N, C, H, W) and gy (N, O, OH, OW).
 
-    Summed over chunks of n images: gw += gy_t @ cols^T (O, C*KH*KW), gy_t = gy in CHWN (O, OH*OW*n)."""
-    x, gy, kernel_size, stride, padding, dilation = conv2d_weight_args(x, gy, kernel_size, stride, padding, dilation)
-    x, gy = np.ascontiguousarray(x), np.ascontiguousarray(gy)
+    Summed over chunks of n images: gw += gy_t @ cols^T (O, C*KH*KW), gy_t = gy in CHWN (O, OH*OW*n).
+    Called as ``kernel("conv2d_weight")(x, gy, kernel_size, stride=1, padding=0, dilation=1)``;
+    unchecked, it takes the geometry as pairs."""
+    x, gy = conv_checks.loop_input(x), conv_checks.loop_input(gy)
     N, C, H, W = x.shape
     O, OH, OW = gy.shape[1:]
-    rows, L = C * kernel_size[0] * kernel_size[1], OH * OW
+    (KH, KW), (SH, SW), (PH, PW), (DH, DW) = kernel_size, stride, padding, dilation
+    rows, L = C * KH * KW, OH * OW
     gw = np.zeros((O, rows), x.dtype)
     chunks, size = _chunks(N, rows * L * x.itemsize)
     x_t_buffer = np.empty(C * H * W * size, x.dtype)
@@ -231,38 +225,39 @@ def conv2d_weight(x, gy, kernel_size, stride=1, padding=0, dilation=1):
     for n0, n1 in chunks:
         n = n1 - n0
         x_t = _batch_innermost(x[n0:n1], x_t_buffer).reshape(C, H, W, n)
-        cols = kernel("conv_im2col")(x_t, kernel_size, stride, padding, dilation, (OH, OW),
-                                     out=_matrix(cols_buffer, rows, L * n))
+        cols = unchecked("conv_im2col")(x_t, _matrix(cols_buffer, rows, L * n), KH, KW, SH, SW, PH, PW, DH, DW,
+                                        OH, OW)
         gy_t = _batch_innermost(gy[n0:n1], gy_t_buffer).reshape(O, L * n)
         np.matmul(gy_t, cols.T, out=partial)
         if partial is not gw:
             gw += partial
-    return gw.reshape((O, C) + kernel_size)
+    return gw.reshape(O, C, KH, KW)
 
 
 def conv_bias_grad(gy):
-    """The bias gradient of conv2d / conv_transpose2d: gy (N, O, OH, OW) summed to (O,)."""
-    return kernel("conv_channel_sum")(gy)
+    """The bias gradient of conv2d / conv_transpose2d: gy (N, O, OH, OW) summed to (O,)
+    (also for an empty batch: zeros)."""
+    return unchecked("conv_channel_sum")(conv_checks.channel_rows(conv_checks.loop_input(gy)))
 
 
 # --------------------------------------------------------------------------- registrations
-# auto_rank (lower is preferred), from ``benchmarks/bench_conv.py --loops`` (one 16-image
-# chunk of the DCGAN layers, float32, one thread, ms; numpy / numba / c):
+# 'auto' order per loop, from ``benchmarks/bench_conv.py --loops`` (one 16-image chunk of the
+# DCGAN layers, float32, one thread, ms; numpy / numba / c):
 #   im2col  (64,14,14,16) k5 s2   0.46 / 0.55 / 0.19    col2im (64,14,14,16) k5 s2  1.13 / 0.59 / 0.18
 #   im2col  (128,7,7,16) k5 s1    0.34 / 0.91 / 0.23    col2im (128,7,7,16) k5 s1   0.94 / 0.99 / 0.24
 #   transpose (16, 12544)         0.06 / 0.12 / 0.05    channel_sum (64,64,14,14)   0.16 / 0.27 / 0.08
 # C is fastest everywhere; without it, NumPy's slicing beats Numba except in col2im.
-_AUTO_RANK = {  # kernel: (numpy, numba, c)
-    "conv_im2col": (1, 2, 0), "conv_col2im": (2, 1, 0), "conv_transpose": (1, 2, 0), "conv_channel_sum": (1, 2, 0)}
-for _name, _fn in (("conv_im2col", im2col), ("conv_col2im", col2im), ("conv_transpose", transpose),
-                   ("conv_channel_sum", channel_sum)):
-    _numpy, _numba, _c = _AUTO_RANK[_name]
-    register(_name, "numpy", auto_rank=_numpy)(_fn)
-    register_lazy(_name, "numba", f"npgan.kernels.conv_numba:{_fn.__name__}", auto_rank=_numba)
-    register_lazy(_name, "c", f"npgan.kernels.conv_c:{_fn.__name__}", auto_rank=_c)
+for _name, _reference, _check, _guard, _prefer in (
+        ("conv_im2col", im2col, conv_checks.im2col_args, guards.im2col, ("c", "numpy", "numba")),
+        ("conv_col2im", col2im, conv_checks.col2im_args, guards.col2im, ("c", "numba", "numpy")),
+        ("transpose_add_bias", transpose_add_bias, conv_checks.transpose_add_bias_args, guards.transpose_add_bias,
+         ("c", "numpy", "numba")),
+        ("conv_channel_sum", channel_sum, conv_checks.channel_sum_args, guards.channel_sum, ("c", "numpy", "numba"))):
+    register(_name, _reference, check=_check, guard=_guard, prefer=_prefer,
+             numba=f"npgan.kernels.conv_numba:{_reference.__name__}", c=f"npgan.kernels.conv_c:{_reference.__name__}")
 
-register("conv2d_forward", "numpy")(conv2d_forward)
-register("conv_transpose2d_forward", "numpy")(conv_transpose2d_forward)
-register("conv2d_weight", "numpy")(conv2d_weight)
-register("conv_bias_grad", "numpy")(conv_bias_grad)
-del _name, _fn, _numpy, _numba, _c
+register("conv2d_forward", conv2d_forward, check=conv_checks.conv2d_args)
+register("conv_transpose2d_forward", conv_transpose2d_forward, check=conv_checks.conv_transpose2d_args)
+register("conv2d_weight", conv2d_weight, check=conv_checks.conv2d_weight_args)
+register("conv_bias_grad", conv_bias_grad, check=conv_checks.conv_bias_grad_args)
+del _name, _reference, _check, _guard, _prefer

@@ -1,21 +1,24 @@
-"""Argument checks of the convolution kernels (``conv.py``; shape notation there).
-
-Arguments are validated here in Python, once per call, before any Numba or C code runs:
-each error names the op, the argument and its value. Two levels:
+"""Argument checks of the convolution kernels (``conv.py``; shape notation there): each
+error names the op, the argument and its value. Each is registered as its kernel's
+``check`` (public arguments -> the implementation's arguments):
 
 * the array-level kernels (``conv2d_args``, ``conv_transpose2d_args``,
-  ``conv2d_weight_args``), which the ops also call to validate before anything is recorded;
-* the hot loops (``conv_im2col``, ``conv_col2im``, ``conv_transpose``, ``conv_channel_sum``):
-  one ``@prepares`` check each, shared by the NumPy, Numba and C versions (``checking.py``).
+  ``conv2d_weight_args``, ``conv_bias_grad_args``): the conv ops run these once, before
+  anything is recorded (``registry.validate``), and the kernels then run unchecked;
+* the hot loops (``conv_im2col``, ``conv_col2im``, ``transpose_add_bias``,
+  ``conv_channel_sum``): for callers of the loops themselves (tests, benchmarks). The
+  array-level kernels call the loops unchecked; what keeps those loops inside their arrays
+  is their guard (``guards.py``).
+
+Inputs are made C-contiguous and aligned (copied only when they are not), on every backend.
 """
 import numbers
 
 import numpy as np
 
-from .checking import prepares as _prepares
+from .guards import INT_MAX as _INT_MAX
 
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-_INT_MAX = 2**31 - 1  # sizes are passed to C as int
 _MINIMUM = {"kernel_size": 1, "stride": 1, "padding": 0, "output_padding": 0, "dilation": 1, "out_size": 1}
 
 
@@ -124,26 +127,26 @@ def _layer_args(op, x, w, b, in_axis, layout, **geometry):
     return check_bias(op, b, w.shape[out_axis], "input", x), geometry
 
 
-def conv2d_args(x, w, b, stride, padding, dilation, op="conv2d"):
-    """Validated ``(x, w, b, stride, padding, dilation, (OH, OW))`` of conv2d."""
+def conv2d_args(x, w, b=None, stride=1, padding=0, dilation=1, op="conv2d"):
+    """Validated ``(x, w, b, stride, padding, dilation)`` of conv2d (the geometry as pairs)."""
     b, (stride, padding, dilation) = _layer_args(op, x, w, b, 1, "", stride=stride, padding=padding,
                                                  dilation=dilation)
-    out = conv_output_size(op, x.shape[2:], w.shape[2:], stride, padding, dilation)
-    return x, w, b, stride, padding, dilation, out
+    conv_output_size(op, x.shape[2:], w.shape[2:], stride, padding, dilation)
+    return x, w, b, stride, padding, dilation
 
 
-def conv_transpose2d_args(x, w, b, stride, padding, output_padding, dilation, op="conv_transpose2d"):
-    """Validated ``(x, w, b, stride, padding, output_padding, dilation, (OH, OW))``."""
+def conv_transpose2d_args(x, w, b=None, stride=1, padding=0, output_padding=0, dilation=1, op="conv_transpose2d"):
+    """Validated ``(x, w, b, stride, padding, output_padding, dilation)`` (the geometry as pairs)."""
     b, (stride, padding, output_padding, dilation) = _layer_args(
         op, x, w, b, 0, " (weight is (in, out, KH, KW))",
         stride=stride, padding=padding, output_padding=output_padding, dilation=dilation)
     out = transposed_output_size(op, x.shape[2:], w.shape[2:], stride, padding, output_padding, dilation)
     if max(out) > _INT_MAX:
         raise ValueError(f"{op}: output size {out} is too large")
-    return x, w, b, stride, padding, output_padding, dilation, out
+    return x, w, b, stride, padding, output_padding, dilation
 
 
-def conv2d_weight_args(x, gy, kernel_size, stride, padding, dilation, op="conv2d_weight"):
+def conv2d_weight_args(x, gy, kernel_size, stride=1, padding=0, dilation=1, op="conv2d_weight"):
     """Validated ``(x, gy, kernel_size, stride, padding, dilation)`` of conv2d_weight.
 
     gy's spatial size must be one that a conv2d of x can produce with these arguments
@@ -168,6 +171,14 @@ def conv2d_weight_args(x, gy, kernel_size, stride, padding, dilation, op="conv2d
     return x, gy, kernel_size, stride, padding, dilation
 
 
+def conv_bias_grad_args(gy, op="conv_bias_grad"):
+    """Validated ``(gy,)``: (N, O, ...) with a batch and a channel axis."""
+    float_array(op, "grad_output", gy)
+    if gy.ndim < 2:
+        raise ValueError(f"{op}: grad_output must have a batch and a channel axis, got shape {gy.shape}")
+    return (gy,)
+
+
 # --------------------------------------------------------------------------- the hot loops
 
 def _out_array(op, out, shape, dtype, *inputs):
@@ -185,14 +196,22 @@ def _out_array(op, out, shape, dtype, *inputs):
     return out
 
 
+def loop_input(a):
+    """A read-only input as the loops need it: C-contiguous and aligned (copied only if it is
+    not; None stays None). Not a check: the array-level kernels use it on their arrays too."""
+    if a is None:
+        return None
+    flags = a.flags
+    return a if flags.c_contiguous and flags.aligned else np.require(a, requirements="CA")
+
+
 def _geometry(op, kernel_size, stride, padding, dilation, out_size):
     """(KH, KW, SH, SW, PH, PW, DH, DW, OH, OW): the loops' flat geometry arguments."""
     return sum(pairs(op, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation,
                      out_size=out_size), ())
 
 
-@_prepares("conv_im2col")
-def _im2col_args(x, kernel_size, stride, padding, dilation, out_size, out=None):
+def im2col_args(x, kernel_size, stride, padding, dilation, out_size, out=None):
     op = "conv_im2col"
     float_array(op, "x", x, ndim=4)
     geometry = _geometry(op, kernel_size, stride, padding, dilation, out_size)
@@ -201,11 +220,10 @@ def _im2col_args(x, kernel_size, stride, padding, dilation, out_size, out=None):
     C, NB = x.shape[0], x.shape[3]
     KH, KW, OH, OW = geometry[0], geometry[1], geometry[8], geometry[9]
     out = _out_array(op, out, (C * KH * KW, OH * OW * NB), x.dtype, x)
-    return (np.ascontiguousarray(x), out) + geometry
+    return (loop_input(x), out) + geometry
 
 
-@_prepares("conv_col2im")
-def _col2im_args(cols, x_shape, kernel_size, stride, padding, dilation, out_size, out=None):
+def col2im_args(cols, x_shape, kernel_size, stride, padding, dilation, out_size, out=None):
     op = "conv_col2im"
     float_array(op, "cols", cols, ndim=2)
     if (not isinstance(x_shape, (tuple, list)) or len(x_shape) != 4
@@ -218,12 +236,13 @@ def _col2im_args(cols, x_shape, kernel_size, stride, padding, dilation, out_size
         raise ValueError(f"{op}: cols has shape {cols.shape}; x_shape={tuple(x_shape)}, kernel_size={(KH, KW)} "
                          f"and out_size={(OH, OW)} need ({C * KH * KW}, {OH * OW * NB})")
     out = _out_array(op, out, (C, H, W, NB), cols.dtype, cols)
-    return (np.ascontiguousarray(cols), out, C, H, W, NB) + geometry
+    return (loop_input(cols), out, C, H, W, NB) + geometry
 
 
-@_prepares("conv_transpose")
-def _transpose_args(a, bias=None, group=1, out=None):
-    op = "conv_transpose"
+def transpose_add_bias_args(a, bias=None, group=1, out=None):
+    """``group`` matters only with a bias (which then has one entry per ``group`` rows of a);
+    without one, any positive int is accepted and the loops are given 1."""
+    op = "transpose_add_bias"
     float_array(op, "a", a, ndim=2)
     if isinstance(group, (bool, np.bool_)) or not isinstance(group, numbers.Integral) or group < 1:
         raise ValueError(f"{op}: group must be a positive int, got group={group!r}")
@@ -232,16 +251,19 @@ def _transpose_args(a, bias=None, group=1, out=None):
         if R % group:
             raise ValueError(f"{op}: a has {R} rows, not a multiple of group={group}")
         check_bias(op, bias, R // group, "a", a)
-        bias = np.ascontiguousarray(bias)
+        bias = loop_input(bias)
     out = _out_array(op, out, (S, R), a.dtype, a, bias)
-    return np.ascontiguousarray(a), bias, int(group), out
+    return loop_input(a), bias, int(group) if bias is not None and R else 1, out
 
 
-@_prepares("conv_channel_sum")
-def _channel_sum_args(y):
+def channel_sum_args(y):
     op = "conv_channel_sum"
     float_array(op, "y", y)
     if y.ndim < 2:
         raise ValueError(f"{op}: y must have a batch and a channel axis, got shape {y.shape}")
-    y = np.ascontiguousarray(y)
-    return (y.reshape(y.shape[0], y.shape[1], -1),)
+    return (channel_rows(loop_input(y)),)
+
+
+def channel_rows(y):
+    """(N, C, ...) -> the (N, C, L) view the channel-sum loops take (also for an empty batch)."""
+    return y.reshape(y.shape[0], y.shape[1], int(np.prod(y.shape[2:], dtype=np.int64)))

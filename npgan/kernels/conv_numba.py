@@ -3,9 +3,9 @@
 The loops mirror ``csrc/conv.c`` (CHWN chunks, runs of NB values): im2col parallel over
 rows of cols, col2im over channels so that no two threads add into the same element, and
 a fixed summation order, so results do not depend on timing. Compiled on first use (``cache=True`` keeps
-the machine code on disk between runs); arguments were checked by ``conv.checked``.
+the machine code on disk between runs); the registry runs each behind its guard (``guards.py``).
 
-Each loop is compiled twice, parallel and serial; ``conv.loop_threads`` picks one per
+Each loop is compiled twice, parallel and serial; ``threads.loop_threads`` picks one per
 call (small arrays run serially), as for the C loops.
 """
 import types
@@ -13,8 +13,7 @@ import types
 import numpy as np
 from numba import njit, prange
 
-from . import conv as _conv
-from .checking import checked
+from . import threads
 
 
 def _two_ways(fn):
@@ -113,23 +112,19 @@ _transpose_par, _transpose_ser = _two_ways(_transpose)
 _channel_sum_par, _channel_sum_ser = _two_ways(_channel_sum)
 
 
-@checked("conv_im2col")
 def im2col(x, out, KH, KW, SH, SW, PH, PW, DH, DW, OH, OW):
-    fn = _im2col_par if _conv.loop_threads(out.size) > 1 else _im2col_ser
+    fn = _im2col_par if threads.loop_threads(out.size) > 1 else _im2col_ser
     return fn(x, out, KH, KW, SH, SW, PH, PW, DH, DW, OH, OW)
 
 
-@checked("conv_col2im")
 def col2im(cols, out, C, H, W, NB, KH, KW, SH, SW, PH, PW, DH, DW, OH, OW):
-    fn = _col2im_par if _conv.loop_threads(cols.size) > 1 else _col2im_ser
+    fn = _col2im_par if threads.loop_threads(cols.size) > 1 else _col2im_ser
     return fn(cols, out, C, H, W, NB, KH, KW, SH, SW, PH, PW, DH, DW, OH, OW)
 
 
-@checked("conv_transpose")
-def transpose(a, bias, group, out):
-    return (_transpose_par if _conv.loop_threads(a.size) > 1 else _transpose_ser)(a, bias, group, out)
+def transpose_add_bias(a, bias, group, out):
+    return (_transpose_par if threads.loop_threads(a.size) > 1 else _transpose_ser)(a, bias, group, out)
 
 
-@checked("conv_channel_sum")
 def channel_sum(y):
-    return (_channel_sum_par if _conv.loop_threads(y.size) > 1 else _channel_sum_ser)(y)
+    return (_channel_sum_par if threads.loop_threads(y.size) > 1 else _channel_sum_ser)(y)

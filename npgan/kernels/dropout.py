@@ -22,8 +22,8 @@ import operator
 
 import numpy as np
 
-from .checking import checked, prepares
-from .registry import register, register_lazy
+from . import guards
+from .registry import register
 
 GAMMA = np.uint64(0x9E3779B97F4A7C15)
 MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -31,7 +31,6 @@ MIX2 = np.uint64(0x94D049BB133111EB)
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-@prepares("dropout_mask")
 def _dropout_mask_args(shape, p, seed, dtype):
     k = "dropout_mask"
     try:
@@ -52,7 +51,6 @@ def _dropout_mask_args(shape, p, seed, dtype):
     return np.empty(shape, dtype), threshold, int(seed), scale
 
 
-@checked("dropout_mask")
 def dropout_mask(mask, threshold, seed, scale):
     """The mask (a new array of ``shape`` and ``dtype``): ``scale`` = 1 / (1 - p) where
     bits[i] >= threshold, else 0. Called as ``dropout_mask(shape, p, seed, dtype)``."""
@@ -70,10 +68,10 @@ def dropout_mask(mask, threshold, seed, scale):
     return mask
 
 
-# auto_rank from timing the three on the DCGAN shape (64, 64, 14, 14), float32, p = 0.3:
+# 'auto' order from timing the three on the DCGAN shape (64, 64, 14, 14), float32, p = 0.3:
 # numba 0.40 ms, C 2.74 ms, NumPy 4.2 ms (NumPy's Generator.random alone takes 1.3 ms).
 # Numba compiles for the host CPU, so its loop runs in SIMD with 64-bit vector multiplies
 # (AVX-512); the C extension is built for generic x86-64, where those multiplies stay scalar.
-register("dropout_mask", "numpy", auto_rank=2)(dropout_mask)
-register_lazy("dropout_mask", "numba", "npgan.kernels.dropout_numba:dropout_mask", auto_rank=0)
-register_lazy("dropout_mask", "c", "npgan.kernels.dropout_c:dropout_mask", auto_rank=1)
+register("dropout_mask", dropout_mask, check=_dropout_mask_args, guard=guards.dropout_mask,
+         numba="npgan.kernels.dropout_numba:dropout_mask", c="npgan.kernels.dropout_c:dropout_mask",
+         prefer=("numba", "c", "numpy"))

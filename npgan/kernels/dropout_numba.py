@@ -4,7 +4,6 @@ arithmetic in wrapping 64-bit integers (a plain int literal would promote to flo
 import numba
 import numpy as np
 
-from .checking import checked
 from .dropout import GAMMA, MIX1, MIX2
 
 _S30, _S27, _S31, _S32 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(32)
@@ -26,7 +25,6 @@ def _dropout_mask_loop(mask, threshold, seed, scale):
             mask[2 * j + 1] = scale if (z & _LOW) >= threshold else zero
 
 
-@checked("dropout_mask")
 def dropout_mask(mask, threshold, seed, scale):
     _dropout_mask_loop(mask.reshape(-1), np.uint64(threshold), np.uint64(seed), scale)
     return mask

@@ -3,14 +3,14 @@
 This module holds, for each kernel:
 
 * the **NumPy reference** -- the definition, with its equation;
-* the **argument checks**, shared by every backend: ``checked(name)`` wraps an
-  implementation as ``prepare -> impl``, so the Numba and C versions
-  (``elementwise_numba.py``, ``elementwise_c.py``) receive only validated arguments:
-  float32/float64 ndarrays of one dtype and one shape, C-contiguous and aligned,
-  scalars finite and already converted to the array dtype (so a float32 kernel never
-  computes in float64);
-* the **registrations**; Numba and C are registered lazily, so ``import npgan`` does
-  not import numba. ``auto_rank`` (lower = preferred) comes from
+* the **argument check**, shared by every backend (the registry runs it before the
+  implementation): the NumPy, Numba and C versions (``elementwise_numba.py``,
+  ``elementwise_c.py``) receive only checked arguments: float32/float64 ndarrays of one
+  dtype and one shape, C-contiguous and aligned (inputs copied when they are not), scalars
+  finite and already converted to the array dtype (so a float32 kernel never computes in
+  float64);
+* the **registration**; Numba and C are imported on first use, so ``import npgan`` does
+  not import numba. The ``prefer`` order comes from
   ``benchmarks/bench_elementwise_kernels.py``; its numbers are quoted per kernel.
 
 Every kernel returns a new array of the input dtype, except ``adam_update`` and
@@ -22,8 +22,8 @@ from collections import namedtuple
 
 import numpy as np
 
-from .checking import checked, prepares as _prepares
-from .registry import register, register_lazy
+from . import guards
+from .registry import register
 
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -86,14 +86,12 @@ def _finite(kernel, name, value, low=-math.inf, high=math.inf, low_open=False, h
 
 # --------------------------------------------------------------------------- LeakyReLU
 
-@_prepares("leaky_relu_forward")
 def _leaky_relu_forward_args(x, negative_slope):
     k = "leaky_relu_forward"
     x = _input(_float_array(k, "x", x))
     return x, x.dtype.type(_finite(k, "negative_slope", negative_slope))
 
 
-@_prepares("leaky_relu_backward")
 def _leaky_relu_backward_args(x, gy, negative_slope):
     k = "leaky_relu_backward"
     _float_array(k, "x", x)
@@ -101,13 +99,11 @@ def _leaky_relu_backward_args(x, gy, negative_slope):
     return _input(x), _input(gy), x.dtype.type(_finite(k, "negative_slope", negative_slope))
 
 
-@checked("leaky_relu_forward")
 def leaky_relu_forward(x, negative_slope):
     """LeakyReLU (Maas et al., 2013): y = x if x > 0 else negative_slope * x."""
     return np.where(x > 0, x, negative_slope * x)
 
 
-@checked("leaky_relu_backward")
 def leaky_relu_backward(x, gy, negative_slope):
     """Input gradient of LeakyReLU: gx = gy if x > 0 else negative_slope * gy
     (at the kink x = 0 the slope is negative_slope, as in PyTorch)."""
@@ -116,21 +112,18 @@ def leaky_relu_backward(x, gy, negative_slope):
 
 # --------------------------------------------------------------------------- BCE with logits
 
-@_prepares("bce_with_logits_forward")
 def _bce_with_logits_forward_args(x, t):
     k = "bce_with_logits_forward"
     _float_array(k, "x", x)
     return _input(x), _input(_like(k, "t", t, "x", x))
 
 
-@_prepares("bce_with_logits_backward")
 def _bce_with_logits_backward_args(x, t, gy):
     k = "bce_with_logits_backward"
     _float_array(k, "x", x)
     return _input(x), _input(_like(k, "t", t, "x", x)), _input(_like(k, "gy", gy, "x", x))
 
 
-@checked("bce_with_logits_forward")
 def bce_with_logits_forward(x, t):
     """Binary cross-entropy of logit x against target t, elementwise:
 
@@ -143,7 +136,6 @@ def bce_with_logits_forward(x, t):
     return np.asarray(loss)  # ufuncs give a scalar for 0-d input; a kernel returns an array
 
 
-@checked("bce_with_logits_backward")
 def bce_with_logits_backward(x, t, gy):
     """Input gradient of ``bce_with_logits_forward``: gx = gy (sigmoid(x) - t), with
 
@@ -183,7 +175,6 @@ def _adam_scalars(kernel, dtype, lr, beta1, beta2, eps, weight_decay, step):
         dtype=dtype))
 
 
-@_prepares("adam_update")
 def _adam_update_args(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps,
                       weight_decay, step):
     k = "adam_update"
@@ -201,7 +192,6 @@ def _adam_update_args(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta
     return param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, scalars
 
 
-@checked("adam_update")
 def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, s):
     """One Adam step (Kingma & Ba, 2015), in place, in the operation order of PyTorch's
     single-tensor Adam (so the numbers match it); ``s`` is an ``AdamScalars``:
@@ -298,7 +288,6 @@ def _reject_shared_memory(kernel, lists):
             end_state, last_state = end, span
 
 
-@_prepares("adam_update_multi")
 def _adam_update_multi_args(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, lr, beta1, beta2, eps,
                             weight_decay, step):
     k = "adam_update_multi"
@@ -334,7 +323,6 @@ def _adam_update_multi_args(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sq
     return params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, scalars
 
 
-@checked("adam_update_multi")
 def adam_update_multi(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, s):
     """``adam_update`` on many parameters with one step: for every i, the update of
     ``params[i]`` with ``grads[i]``, ``exp_avgs[i]``, ``exp_avg_sqs[i]`` and
@@ -361,34 +349,30 @@ def each_parameter(update_one):
 
 
 # --------------------------------------------------------------------------- registrations
-# 'auto' takes the first available backend of each preference list. The numbers are
+# 'auto' takes the first available backend of each ``prefer`` order. The numbers are
 # microseconds per call, float32, with the checks, from benchmarks/bench_elementwise_kernels.py
 # on the 2-core x86_64 (AVX-512) dev machine, C built with csrc/build_ffi.py's flags.
 # Those flags leave GCC's loops scalar here: a float comparison may trap (-ftrapping-math)
 # so `x > 0 ? x : s x` stays a mispredicted branch, and sqrt may set errno. Built with
 # -fno-trapping-math -fno-math-errno (same results), C vectorizes: leaky_relu 110 at 1e6,
 # Adam 17 vs numpy 26 at 16k and 1060 vs 1480 at 1e6, so C should then lead adam_update.
-_PREFERENCE = (
-    # numba 2.3 vs C 8.4 vs numpy 12 at 16k; 74 vs 5800 vs 7500 at 1e6 (LLVM vectorizes the select)
-    (leaky_relu_forward, ("numba", "c", "numpy")),
-    # numba 2.9 vs C 8.6 vs numpy 14 at 16k; 104 vs 4500 vs 7800 at 1e6
-    (leaky_relu_backward, ("numba", "c", "numpy")),
-    # numpy 34 vs numba 292 vs C 331 at 16k; 4800 vs 13000 vs 14000 at 1e6: NumPy's exp and log1p
-    # are SIMD, the libm calls of numba and C are scalar. (At 64 logits all take ~3.)
-    (bce_with_logits_forward, ("numpy", "numba", "c")),
-    # numpy 27 vs numba 47 vs C 95 at 16k, 78 vs 140 vs 400 at 50k; numba leads only at 1e6
-    # (2900 vs 4900), larger than any BCE in a GAN (a batch of logits: 64 takes ~2-4 on all).
-    (bce_with_logits_backward, ("numpy", "numba", "c")),
-    # numba 3.3 vs numpy 24 vs C 46 at 16k; 35 vs 232 vs 490 at 200k: one SIMD pass once numba's
-    # loop has error_model="numpy" (see elementwise_numba.py); C's sqrt and division stay scalar
-    # under the build flags above, and NumPy makes ~12 passes over the arrays.
-    (adam_update, ("numba", "numpy", "c")),
-    (adam_update_multi, ("numba", "numpy", "c")),  # the same loops as adam_update
-)
-
-for _reference, _preference in _PREFERENCE:
+for _reference, _check, _guard, _prefer in (
+        # numba 2.3 vs C 8.4 vs numpy 12 at 16k; 74 vs 5800 vs 7500 at 1e6 (LLVM vectorizes the select)
+        (leaky_relu_forward, _leaky_relu_forward_args, guards.same_arrays, ("numba", "c", "numpy")),
+        # numba 2.9 vs C 8.6 vs numpy 14 at 16k; 104 vs 4500 vs 7800 at 1e6
+        (leaky_relu_backward, _leaky_relu_backward_args, guards.same_arrays, ("numba", "c", "numpy")),
+        # numpy 34 vs numba 292 vs C 331 at 16k; 4800 vs 13000 vs 14000 at 1e6: NumPy's exp and log1p
+        # are SIMD, the libm calls of numba and C are scalar. (At 64 logits all take ~3.)
+        (bce_with_logits_forward, _bce_with_logits_forward_args, guards.same_arrays, ("numpy", "numba", "c")),
+        # numpy 27 vs numba 47 vs C 95 at 16k, 78 vs 140 vs 400 at 50k; numba leads only at 1e6
+        # (2900 vs 4900), larger than any BCE in a GAN (a batch of logits: 64 takes ~2-4 on all).
+        (bce_with_logits_backward, _bce_with_logits_backward_args, guards.same_arrays, ("numpy", "numba", "c")),
+        # numba 3.3 vs numpy 24 vs C 46 at 16k; 35 vs 232 vs 490 at 200k: one SIMD pass once numba's
+        # loop has error_model="numpy" (see elementwise_numba.py); C's sqrt and division stay scalar
+        # under the build flags above, and NumPy makes ~12 passes over the arrays.
+        (adam_update, _adam_update_args, guards.adam_update, ("numba", "numpy", "c")),
+        (adam_update_multi, _adam_update_multi_args, guards.adam_update_multi, ("numba", "numpy", "c"))):
     _name = _reference.__name__
-    _rank = {backend: position for position, backend in enumerate(_preference)}
-    register(_name, "numpy", _rank["numpy"])(_reference)
-    register_lazy(_name, "numba", f"npgan.kernels.elementwise_numba:{_name}", _rank["numba"])
-    register_lazy(_name, "c", f"npgan.kernels.elementwise_c:{_name}", _rank["c"])
+    register(_name, _reference, check=_check, guard=_guard, prefer=_prefer,
+             numba=f"npgan.kernels.elementwise_numba:{_name}", c=f"npgan.kernels.elementwise_c:{_name}")
+del _reference, _check, _guard, _prefer, _name

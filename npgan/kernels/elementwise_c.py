@@ -1,15 +1,15 @@
 """The elementwise kernels in C (``csrc/elementwise.c``), called through cffi.
 
-The definitions, equations and argument checks live in ``elementwise.py``; every
-function here is wrapped by ``checked``, so it receives C-contiguous, aligned arrays of
-one float dtype and one shape, and scalars already in that dtype. The C loops see a
+The definitions, equations and argument checks live in ``elementwise.py``; the registry
+runs the check, and the guard (``guards.py``) before every call, so each function here
+receives C-contiguous, aligned arrays of one float dtype and one shape, and scalars
+already in that dtype. The C loops see a
 pointer and an element count, whatever the shape.
 """
 import numpy as np
 
 from npgan._C import ffi, lib
 
-from .checking import checked
 from .elementwise import each_parameter
 
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
@@ -33,35 +33,30 @@ _BCE_WITH_LOGITS_BACKWARD = _by_dtype("bce_with_logits_backward")
 _ADAM_UPDATE = _by_dtype("adam_update")
 
 
-@checked("leaky_relu_forward")
 def leaky_relu_forward(x, negative_slope):
     y = np.empty_like(x)
     _LEAKY_RELU_FORWARD[x.dtype](_ptr(x), _ptr(y), negative_slope, x.size)
     return y
 
 
-@checked("leaky_relu_backward")
 def leaky_relu_backward(x, gy, negative_slope):
     gx = np.empty_like(x)
     _LEAKY_RELU_BACKWARD[x.dtype](_ptr(x), _ptr(gy), _ptr(gx), negative_slope, x.size)
     return gx
 
 
-@checked("bce_with_logits_forward")
 def bce_with_logits_forward(x, t):
     loss = np.empty_like(x)
     _BCE_WITH_LOGITS_FORWARD[x.dtype](_ptr(x), _ptr(t), _ptr(loss), x.size)
     return loss
 
 
-@checked("bce_with_logits_backward")
 def bce_with_logits_backward(x, t, gy):
     gx = np.empty_like(x)
     _BCE_WITH_LOGITS_BACKWARD[x.dtype](_ptr(x), _ptr(t), _ptr(gy), _ptr(gx), x.size)
     return gx
 
 
-@checked("adam_update")
 def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, s):
     _adam_update_one(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, s)
 
@@ -74,4 +69,4 @@ def _adam_update_one(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, s):
 
 
 # one C call per parameter; the checks ran once, for all of them
-adam_update_multi = checked("adam_update_multi")(each_parameter(_adam_update_one))
+adam_update_multi = each_parameter(_adam_update_one)

@@ -1,8 +1,9 @@
 """The elementwise kernels as Numba loops.
 
-The definitions, equations and argument checks live in ``elementwise.py``; every public
-function here is wrapped by ``checked``, so it receives C-contiguous arrays of one float
-dtype and one shape, and scalars already in that dtype. The loops run over the flat
+The definitions, equations and argument checks live in ``elementwise.py``; the registry
+runs the check, and the guard (``guards.py``) before every call, so each public function
+here receives C-contiguous arrays of one float dtype and one shape, and scalars already
+in that dtype. The loops run over the flat
 views (``reshape(-1)`` of a contiguous array is a view), so one compiled loop per dtype
 serves every shape. Constants are made in the array dtype (``x.dtype.type(1)``): a bare
 literal would promote float32 arithmetic to float64.
@@ -10,7 +11,6 @@ literal would promote float32 arithmetic to float64.
 import numba
 import numpy as np
 
-from .checking import checked
 from .elementwise import each_parameter
 
 
@@ -65,35 +65,30 @@ def _adam_update_loop(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, amsgrad,
         param[i] = param[i] - step_size * exp_avg[i] / denom
 
 
-@checked("leaky_relu_forward")
 def leaky_relu_forward(x, negative_slope):
     y = np.empty_like(x)
     _leaky_relu_forward_loop(x.reshape(-1), y.reshape(-1), negative_slope)
     return y
 
 
-@checked("leaky_relu_backward")
 def leaky_relu_backward(x, gy, negative_slope):
     gx = np.empty_like(x)
     _leaky_relu_backward_loop(x.reshape(-1), gy.reshape(-1), gx.reshape(-1), negative_slope)
     return gx
 
 
-@checked("bce_with_logits_forward")
 def bce_with_logits_forward(x, t):
     loss = np.empty_like(x)
     _bce_with_logits_forward_loop(x.reshape(-1), t.reshape(-1), loss.reshape(-1))
     return loss
 
 
-@checked("bce_with_logits_backward")
 def bce_with_logits_backward(x, t, gy):
     gx = np.empty_like(x)
     _bce_with_logits_backward_loop(x.reshape(-1), t.reshape(-1), gy.reshape(-1), gx.reshape(-1))
     return gx
 
 
-@checked("adam_update")
 def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, s):
     _adam_update_one(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, s)
 
@@ -108,4 +103,4 @@ def _adam_update_one(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, s):
 
 
 # one compiled call per parameter; the checks ran once, for all of them
-adam_update_multi = checked("adam_update_multi")(each_parameter(_adam_update_one))
+adam_update_multi = each_parameter(_adam_update_one)

@@ -1,60 +1,128 @@
-"""The kernel registry: one name, up to three implementations, one backend switch.
+"""The kernel registry: one name, one argument check, up to three implementations, one
+backend switch.
 
-A *kernel* is a pure function on NumPy arrays (no Tensor, no autodiff). Each kernel
-has a NumPy reference (the definition, always present) and optionally a Numba and a
-C (cffi) implementation with the same signature. Ops ask ``kernel(name)`` for the
-implementation of the current backend; backend choice never appears in op code.
+A *kernel* is a pure function on NumPy arrays (no Tensor, no autodiff). It is registered
+once, with everything it has::
 
-Backends: ``numpy`` | ``numba`` | ``c`` | ``auto``. ``auto`` takes, per kernel, the
-first available backend of its measured preference order (``register(...,
-auto_rank=...)``; lower is preferred). A backend that lacks a kernel falls back to
-the reference. The initial backend comes from ``NPGAN_BACKEND`` (default ``auto``).
+    register("leaky_relu_forward", leaky_relu_forward,       # the NumPy reference: the definition
+             check=leaky_relu_forward_args,                 # public arguments -> the implementations' arguments
+             guard=guards.same_arrays,                     # what the C / Numba loops refuse (memory safety)
+             numba="npgan.kernels.elementwise_numba:leaky_relu_forward",
+             c="npgan.kernels.elementwise_c:leaky_relu_forward",
+             prefer=("numba", "c", "numpy"))               # the order 'auto' tries
 
+``check`` takes the public arguments, raises a ValueError/TypeError naming the kernel and the
+offending value, and returns the tuple of *checked arguments* that every implementation
+takes. The Numba and C targets are ``"module:function"`` strings imported on first use, so
+``import npgan`` does not import numba. Their functions always run behind ``guard``, which
+refuses only what would make a loop read or write outside its arrays (a misaligned or
+non-contiguous array, sizes that disagree with the arrays' shapes, a size beyond the bound
+under which the loops' 64-bit index arithmetic cannot overflow); it lives in ``guards.py``,
+the one place the loops are protected.
+
+Three ways in, so that the arguments are checked once on their way down:
+
+    kernel(name)(*public)       check, then the current backend: what a plain op calls
+    validate(name, *public)     only the check, for an op that validates before recording a Function ...
+    unchecked(name)(*checked)   ... and then runs the implementation on what ``validate`` returned
+                                (the array-level conv kernels call their loops this way)
+
+Backends: ``numpy`` | ``numba`` | ``c`` | ``auto``. ``auto`` takes, per kernel, the first
+available backend of its ``prefer`` order (measured; the numbers are beside each
+registration). A backend that
+lacks a kernel falls back to the reference. The initial backend comes from
+``NPGAN_BACKEND`` (default ``auto``).
+
+Every kernel module registers at import, and ``npgan.kernels`` imports them all before
+anything can ask for a kernel, so which module a program imports first does not matter.
 Set ``NPGAN_DEBUG_KERNELS=1`` to print every kernel call with its backend and shapes.
 """
 import importlib
+import inspect
 import os
 import sys
 import warnings
+from dataclasses import dataclass, field
 
 BACKENDS = ("numpy", "numba", "c")
-_DEFAULT_AUTO_RANK = {"c": 0, "numba": 1, "numpy": 2}
+_DEFAULT_PREFERENCE = ("c", "numba", "numpy")
 
-_kernels = {}  # name -> {backend: fn}
-_auto_rank = {}  # name -> {backend: rank}
-_resolved = {}  # name -> fn for the current backend (cleared on change)
+
+@dataclass
+class _Kernel:
+    check: object  # public arguments -> tuple of checked arguments
+    guard: object  # checked arguments -> None, or raises (run before a Numba or C implementation)
+    targets: dict = field(default_factory=dict)  # backend -> function, or "module:function" not yet imported
+    prefer: tuple = _DEFAULT_PREFERENCE
+
+
+_kernels = {}  # name -> _Kernel
+_resolved = {}  # (name, checked) -> fn for the current backend (cleared on change)
 _backend = None
 _DEBUG = os.environ.get("NPGAN_DEBUG_KERNELS", "") not in ("", "0")
 
 
-def register(name, backend, auto_rank=None):
-    """Decorator: register ``fn`` as kernel ``name`` for ``backend``."""
-    if backend not in BACKENDS:
-        raise ValueError(f"register: unknown backend {backend!r}; expected one of {BACKENDS}")
-
-    def deco(fn):
-        _kernels.setdefault(name, {})[backend] = fn
-        rank = _DEFAULT_AUTO_RANK[backend] if auto_rank is None else auto_rank
-        _auto_rank.setdefault(name, {})[backend] = rank
-        _resolved.clear()
-        return fn
-
-    return deco
+def _pass_through(*args):
+    return args
 
 
-def register_lazy(name, backend, target, auto_rank=None):
-    """Register ``"package.module:function"`` as kernel ``name`` for ``backend``,
-    imported on first use (so ``import npgan`` does not import numba)."""
-    register(name, backend, auto_rank)(target)
+def register(name, reference, *, check=None, guard=None, numba=None, c=None, prefer=_DEFAULT_PREFERENCE):
+    """Register kernel ``name``: ``reference`` is the NumPy implementation (the definition),
+    ``check`` maps the public arguments to the implementations' (None: they take the public
+    arguments as they are), ``numba`` / ``c`` are optional ``"module:function"`` targets that
+    run behind ``guard``, and ``prefer`` is the order in which ``auto`` tries the backends."""
+    if name in _kernels:
+        raise ValueError(f"register: kernel {name!r} is already registered")
+    if (numba or c) and guard is None:
+        raise TypeError(f"register: kernel {name!r} has a Numba or C implementation, so it needs a guard")
+    if sorted(prefer) != sorted(BACKENDS):
+        raise ValueError(f"register: prefer must order all of {BACKENDS}, got {prefer!r}")
+    targets = {"numpy": reference}
+    for backend, target in (("numba", numba), ("c", c)):
+        if target is not None:
+            if not (isinstance(target, str) and target.count(":") == 1):
+                raise TypeError(f"register: the {backend} target of {name!r} must be 'module:function', "
+                                f"got {target!r}")
+            targets[backend] = target
+    _kernels[name] = _Kernel(check or _pass_through, guard, targets, tuple(prefer))
+    _resolved.clear()
+
+
+def _entry(name):
+    entry = _kernels.get(name)
+    if entry is None:
+        raise KeyError(f"no kernel named {name!r}; known: {sorted(_kernels)}")
+    return entry
 
 
 def _load(name, backend):
-    target = _kernels[name][backend]
+    """The implementation of ``name`` for ``backend`` on checked arguments (guarded unless NumPy)."""
+    entry = _kernels[name]
+    target = entry.targets[backend]
     if isinstance(target, str):
         module, attr = target.split(":")
-        target = getattr(importlib.import_module(module), attr)
-        _kernels[name][backend] = target
+        loop = getattr(importlib.import_module(module), attr)
+        if backend == "numba":
+            from . import threads
+            threads.apply_to_numba()  # a thread count set before numba was imported
+        target = entry.targets[backend] = _guarded(entry.guard, loop)
     return target
+
+
+def _guarded(guard, loop):
+    def guarded(*args):
+        guard(*args)
+        return loop(*args)
+    guarded.__name__, guarded.__doc__, guarded.__wrapped__ = loop.__name__, loop.__doc__, loop
+    return guarded
+
+
+def _with_check(check, impl):
+    def kernel(*args, **kwargs):
+        return impl(*check(*args, **kwargs))
+    kernel.__name__, kernel.__doc__, kernel.__wrapped__ = impl.__name__, impl.__doc__, impl
+    kernel.__signature__ = inspect.signature(impl if check is _pass_through else check)  # the public arguments
+    return kernel
 
 
 def available_backends():
@@ -94,41 +162,53 @@ def _init_from_env():
 
 def backend_of(name):
     """Which backend ``kernel(name)`` runs now (for debugging and benchmarks)."""
-    return _choose(name)[0]
-
-
-def _choose(name):
-    impls = _kernels.get(name)
-    if impls is None:
-        raise KeyError(f"no kernel named {name!r}; known: {sorted(_kernels)}")
+    entry = _entry(name)
     backend = get_backend()
-    avail = available_backends()
     if backend == "auto":
-        candidates = sorted((r, b) for b, r in _auto_rank[name].items() if b in avail and b in impls)
-        chosen = candidates[0][1]
-    else:
-        chosen = backend if backend in impls else "numpy"
-    return chosen, _load(name, chosen)
+        avail = available_backends()
+        return next(b for b in entry.prefer if b in avail and b in entry.targets)
+    return backend if backend in entry.targets else "numpy"
 
 
-def kernel(name):
-    """The implementation of kernel ``name`` for the current backend."""
-    fn = _resolved.get(name)
+def _resolve(name, checked):
+    fn = _resolved.get((name, checked))
     if fn is None:
-        chosen, fn = _choose(name)
+        chosen = backend_of(name)
+        fn = _load(name, chosen)
+        if checked:
+            fn = _with_check(_kernels[name].check, fn)
         if _DEBUG:
             fn = _traced(name, chosen, fn)
-        _resolved[name] = fn
+        _resolved[(name, checked)] = fn
     return fn
 
 
+def kernel(name):
+    """Kernel ``name`` on its public arguments: its check, then the current backend."""
+    return _resolve(name, True)
+
+
+def validate(name, *args, **kwargs):
+    """Only the check of kernel ``name``: the tuple of checked arguments ``unchecked(name)`` takes."""
+    return _entry(name).check(*args, **kwargs)
+
+
+def unchecked(name):
+    """Kernel ``name`` of the current backend on checked arguments (what ``validate`` returns):
+    for callers that checked already. Numba and C still run behind the kernel's guard."""
+    return _resolve(name, False)
+
+
 def implementations(name):
-    """``{backend: fn}`` of every available implementation of ``name`` (for tests)."""
+    """``{backend: fn}`` of every available implementation of ``name``, each on the public
+    arguments and checked (for tests and benchmarks)."""
+    entry = _entry(name)
     avail = available_backends()
-    return {b: _load(name, b) for b in _kernels[name] if b in avail}
+    return {b: _with_check(entry.check, _load(name, b)) for b in entry.targets if b in avail}
 
 
 def names():
+    """Every registered kernel name, sorted."""
     return sorted(_kernels)
 
 

@@ -19,8 +19,7 @@ convolution whose output_padding >= stride (allowed when output_padding < dilati
 an input gradient one row longer than its input, which is cut off with an index.
 """
 from ..autograd.function import Function
-from ..kernels import kernel
-from ..kernels import conv_checks
+from ..kernels import unchecked, validate
 from ._util import check_tensor
 from .shape import broadcast_to, getitem, reshape
 
@@ -32,7 +31,7 @@ class Conv2d(Function):
         self.stride, self.padding, self.dilation = stride, padding, dilation
 
     def forward(self, x, w, b=None):
-        return kernel("conv2d_forward")(x, w, b, self.stride, self.padding, self.dilation)
+        return unchecked("conv2d_forward")(x, w, b, self.stride, self.padding, self.dilation)
 
     def backward(self, gy):
         x, w = self.inputs[:2]
@@ -57,8 +56,8 @@ class ConvTranspose2d(Function):
         self.stride, self.padding, self.output_padding, self.dilation = stride, padding, output_padding, dilation
 
     def forward(self, x, w, b=None):
-        return kernel("conv_transpose2d_forward")(x, w, b, self.stride, self.padding, self.output_padding,
-                                                  self.dilation)
+        return unchecked("conv_transpose2d_forward")(x, w, b, self.stride, self.padding, self.output_padding,
+                                                     self.dilation)
 
     def backward(self, gy):
         x, w = self.inputs[:2]
@@ -83,7 +82,7 @@ class Conv2dWeight(Function):
         self.kernel_size, self.stride, self.padding, self.dilation = tuple(kernel_size), stride, padding, dilation
 
     def forward(self, x, gy):
-        return kernel("conv2d_weight")(x, gy, self.kernel_size, self.stride, self.padding, self.dilation)
+        return unchecked("conv2d_weight")(x, gy, self.kernel_size, self.stride, self.padding, self.dilation)
 
     def backward(self, g):
         x, gy = self.inputs
@@ -103,7 +102,7 @@ class ConvBiasGrad(Function):
     dgy = g broadcast back over (N, OH, OW)."""
 
     def forward(self, gy):
-        return kernel("conv_bias_grad")(gy)
+        return unchecked("conv_bias_grad")(gy)
 
     def backward(self, g):
         shape = self.inputs[0].shape
@@ -141,15 +140,15 @@ def _check_params(op, w, b):
         check_tensor(b, op, "bias")
 
 
-def _conv_layer(op, function, check_args, x, w, b, *geometry):
+def _conv_layer(op, function, kernel_name, x, w, b, *geometry):
     """What conv2d and conv_transpose2d share around their Function: an unbatched (C, H, W)
-    input as a batch of one, every argument validated by the kernel's ``check_args`` before
-    anything is recorded (errors name the argument and its value), then
-    ``function(*geometry as pairs)`` applied to (x, w) or (x, w, b)."""
+    input as a batch of one, every argument validated by the kernel's check before anything
+    is recorded (errors name the argument and its value; the only check on the way down),
+    then ``function(*geometry as pairs)`` applied to (x, w) or (x, w, b)."""
     x4, unbatched = _batched(op, x)
     _check_params(op, w, b)
-    # check_args returns (x, w, b, *geometry as pairs, output size)
-    geometry = check_args(x4.data, w.data, None if b is None else b.data, *geometry)[3:-1]
+    # the check returns (x, w, b, *geometry as pairs)
+    geometry = validate(kernel_name, x4.data, w.data, None if b is None else b.data, *geometry)[3:]
     inputs = (x4, w) if b is None else (x4, w, b)
     y = function(*geometry)(*inputs)
     return reshape(y, y.shape[1:]) if unbatched else y
@@ -161,7 +160,7 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1):
     x (N, C, H, W) or unbatched (C, H, W); w (O, C, KH, KW); b (O,) or None; stride,
     padding and dilation an int or a pair (height, width). Returns (N, O, OH, OW) with
     OH = (H + 2PH - DH(KH-1) - 1) // SH + 1."""
-    return _conv_layer("conv2d", Conv2d, conv_checks.conv2d_args, x, w, b, stride, padding, dilation)
+    return _conv_layer("conv2d", Conv2d, "conv2d_forward", x, w, b, stride, padding, dilation)
 
 
 def conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0, dilation=1):
@@ -171,7 +170,7 @@ def conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0, dilati
     x (N, C, H, W) or unbatched (C, H, W); w (C, O, KH, KW); b (O,) or None. Returns
     (N, O, OH, OW) with OH = (H-1)SH - 2PH + DH(KH-1) + OPH + 1; output_padding must be
     smaller than stride or dilation."""
-    return _conv_layer("conv_transpose2d", ConvTranspose2d, conv_checks.conv_transpose2d_args, x, w, b,
+    return _conv_layer("conv_transpose2d", ConvTranspose2d, "conv_transpose2d_forward", x, w, b,
                        stride, padding, output_padding, dilation)
 
 
@@ -186,6 +185,6 @@ def conv2d_weight(x, gy, kernel_size, stride=1, padding=0, dilation=1):
         raise ValueError(f"conv2d_weight: grad_output of shape {gy.shape} must have as many dimensions as "
                          f"input of shape {x.shape}")
     gy4 = reshape(gy, (1,) + gy.shape) if unbatched else gy
-    _, _, kernel_size, stride, padding, dilation = conv_checks.conv2d_weight_args(
-        x4.data, gy4.data, kernel_size, stride, padding, dilation)
+    _, _, kernel_size, stride, padding, dilation = validate("conv2d_weight", x4.data, gy4.data, kernel_size,
+                                                            stride, padding, dilation)
     return Conv2dWeight(kernel_size, stride, padding, dilation)(x4, gy4)

@@ -32,9 +32,9 @@ def copy_lists(*lists):
     return [None if arrays is None else [a.copy() for a in arrays] for arrays in lists]
 
 
-def test_registered_for_every_backend_with_the_ranks_of_adam_update():
-    assert set(registry._kernels["adam_update_multi"]) == {"numpy", "numba", "c"}
-    assert registry._auto_rank["adam_update_multi"] == registry._auto_rank["adam_update"]
+def test_registered_for_every_backend_with_the_preference_of_adam_update():
+    assert set(registry._kernels["adam_update_multi"].targets) == {"numpy", "numba", "c"}
+    assert registry._kernels["adam_update_multi"].prefer == registry._kernels["adam_update"].prefer
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

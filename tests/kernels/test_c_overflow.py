@@ -156,8 +156,8 @@ def test_the_cases_reach_the_input():
 
 @pytest.mark.parametrize("group", [2**31 - 1, 2**31, 2**40])
 def test_transpose_takes_any_group(group, rng):
-    """conv_transpose's group only divides the rows among the bias entries; a group above
+    """transpose_add_bias's group only divides the rows among the bias entries; a group above
     2^31 - 1 reached C as an int and raised cffi's OverflowError."""
     a = rng.standard_normal((5, 3))
-    for backend, fn in K.implementations("conv_transpose").items():
+    for backend, fn in K.implementations("transpose_add_bias").items():
         np.testing.assert_array_equal(fn(a, None, group), a.T, err_msg=backend)

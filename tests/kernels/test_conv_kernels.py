@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from npgan.kernels import conv as K
-from npgan.kernels import implementations, kernel
+from npgan.kernels import implementations, kernel, threads
 
-LOOPS = ("conv_im2col", "conv_col2im", "conv_transpose", "conv_channel_sum")
+LOOPS = ("conv_im2col", "conv_col2im", "transpose_add_bias", "conv_channel_sum")
 DTYPES = (np.float32, np.float64)
 TOL = {np.float32: dict(rtol=2e-5, atol=2e-5), np.float64: dict(rtol=1e-12, atol=1e-12)}
 
@@ -86,10 +86,10 @@ def loop_calls(geometry, dtype, rng):
     a = x.reshape(N * C, H * W)
     return [("conv_im2col", (chwn(x), (KH, KW), s, p, d, (OH, OW))),
             ("conv_col2im", (cols, (C, H, W, N), (KH, KW), s, p, d, (OH, OW))),
-            ("conv_transpose", (a,)),
-            ("conv_transpose", (a, rng.standard_normal(N * C).astype(dtype))),
-            ("conv_transpose", (a, rng.standard_normal(N).astype(dtype), C)),
-            ("conv_transpose", (a.T.copy(),)),
+            ("transpose_add_bias", (a,)),
+            ("transpose_add_bias", (a, rng.standard_normal(N * C).astype(dtype))),
+            ("transpose_add_bias", (a, rng.standard_normal(N).astype(dtype), C)),
+            ("transpose_add_bias", (a.T.copy(),)),
             ("conv_channel_sum", (x,))]
 
 
@@ -103,15 +103,15 @@ def test_loops_match_reference(geometry, dtype, rng):
             got = fn(*args)
             assert got.dtype == dtype and got.shape == expected.shape, (name, backend)
             np.testing.assert_allclose(got, expected, **TOL[dtype], err_msg=f"{name} on {backend}")
-            if name == "conv_im2col" or (name == "conv_transpose" and len(args) == 1):  # data movement: exact
+            if name == "conv_im2col" or (name == "transpose_add_bias" and len(args) == 1):  # data movement: exact
                 np.testing.assert_array_equal(got, expected, err_msg=f"{name} on {backend}")
 
 
 @pytest.mark.parametrize("geometry", GEOMETRIES[:3])
 def test_parallel_loops_match_reference(geometry, rng, monkeypatch):
     """The multi-threaded paths (normally only for large arrays) on small ones."""
-    monkeypatch.setattr(K, "PARALLEL_MIN", 0)
-    monkeypatch.setattr(K, "LOOP_THREADS", 2)
+    monkeypatch.setattr(threads, "PARALLEL_MIN", 0)
+    monkeypatch.setattr(threads, "LOOP_THREADS", 2)
     for name, args in loop_calls(geometry, np.float32, rng):
         impls = implementations(name)
         expected = impls["numpy"](*args)
@@ -126,7 +126,8 @@ def test_im2col_is_the_formula(rng):
     cols = np.zeros((C, KH, KW, OH, OW, N))
     for oh, ow, kh, kw, ih, iw in taps(H, W, OH, OW, KH, KW, s, p, d):
         cols[:, kh, kw, oh, ow, :] = x[:, :, ih, iw].T
-    np.testing.assert_array_equal(K.im2col(chwn(x), (KH, KW), s, p, d, (OH, OW)), cols.reshape(C * KH * KW, -1))
+    np.testing.assert_array_equal(kernel("conv_im2col")(chwn(x), (KH, KW), s, p, d, (OH, OW)),
+                                  cols.reshape(C * KH * KW, -1))
 
 
 def test_col2im_is_the_adjoint_of_im2col(rng):
@@ -134,8 +135,8 @@ def test_col2im_is_the_adjoint_of_im2col(rng):
         OH, OW = out_size(H, W, KH, KW, s, p, d)
         x = rng.standard_normal((C, H, W, N))
         cols = rng.standard_normal((C * KH * KW, OH * OW * N))
-        lhs = np.vdot(K.im2col(x, (KH, KW), s, p, d, (OH, OW)), cols)
-        rhs = np.vdot(x, K.col2im(cols, x.shape, (KH, KW), s, p, d, (OH, OW)))
+        lhs = np.vdot(kernel("conv_im2col")(x, (KH, KW), s, p, d, (OH, OW)), cols)
+        rhs = np.vdot(x, kernel("conv_col2im")(cols, x.shape, (KH, KW), s, p, d, (OH, OW)))
         assert np.isclose(lhs, rhs, rtol=1e-12)
 
 
@@ -145,7 +146,7 @@ def test_loops_accept_views(name, rng):
     x = rng.standard_normal((3, 2, 6, 5)).transpose(0, 1, 3, 2)  # (3, 2, 5, 6), not contiguous
     args = {"conv_im2col": (x, (3, 3), 1, 1, 1, (5, 6)),
             "conv_col2im": (rng.standard_normal((90, 27)).T, (3, 2, 5, 3), 3, 1, 1, 1, (5, 6)),
-            "conv_transpose": (x.reshape(6, 30)[:, ::-1],),
+            "transpose_add_bias": (x.reshape(6, 30)[:, ::-1],),
             "conv_channel_sum": (x,)}[name]
     impls = implementations(name)
     expected = impls["numpy"](*[np.ascontiguousarray(a) if isinstance(a, np.ndarray) else a for a in args])
@@ -155,7 +156,7 @@ def test_loops_accept_views(name, rng):
 
 def test_out_arrays_are_checked(rng):
     x = rng.standard_normal((2, 3))
-    for fn in implementations("conv_transpose").values():
+    for fn in implementations("transpose_add_bias").values():
         out = np.empty((3, 2))
         assert fn(x, out=out) is out
         with pytest.raises(ValueError, match="out has shape"):
@@ -313,11 +314,11 @@ def test_conv2d_weight_rejects(change, error, message, c_forbidden):
     ("conv_col2im", (np.ones((27, 10)), (3, 8, 8, 2), 3, 1, 0, 1, (6, 6)), r"cols has shape \(27, 10\)"),
     ("conv_col2im", (np.ones((27, 72)), (3, 8, 8), 3, 1, 0, 1, (6, 6)), r"x_shape"),
     ("conv_col2im", (np.ones((27, 72)), (3, 8, 8, 0), 3, 1, 0, 1, (6, 6)), r"x_shape"),
-    ("conv_transpose", (np.ones((2, 3, 4)),), r"a must be 2-D"),
-    ("conv_transpose", (np.ones((2, 3), np.float16),), r"float16"),
-    ("conv_transpose", (np.ones((6, 3)), np.ones(2), 4), r"not a multiple of group=4"),
-    ("conv_transpose", (np.ones((6, 3)), np.ones(2), 2), r"bias must have shape \(3,\)"),
-    ("conv_transpose", (np.ones((6, 3)), None, 0), r"group=0"),
+    ("transpose_add_bias", (np.ones((2, 3, 4)),), r"a must be 2-D"),
+    ("transpose_add_bias", (np.ones((2, 3), np.float16),), r"float16"),
+    ("transpose_add_bias", (np.ones((6, 3)), np.ones(2), 4), r"not a multiple of group=4"),
+    ("transpose_add_bias", (np.ones((6, 3)), np.ones(2), 2), r"bias must have shape \(3,\)"),
+    ("transpose_add_bias", (np.ones((6, 3)), None, 0), r"group=0"),
     ("conv_channel_sum", (np.ones(3),), r"batch and a channel axis"),
 ])
 def test_loop_kernels_reject(name, args, message, c_forbidden):

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import npgan.kernels as K
-from npgan.kernels import conv
+from npgan.kernels import threads
 
 BACKENDS = K.available_backends()
 MASK64 = (1 << 64) - 1
@@ -55,7 +55,7 @@ def test_every_backend_matches_the_reference_bit_for_bit(backend, dtype, shape, 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_mask_large_enough_for_threads_matches_the_reference(backend):
-    shape = (conv.PARALLEL_MIN + 3,)  # odd, and above the size where the C loop splits over threads
+    shape = (threads.PARALLEL_MIN + 3,)  # odd, and above the size where the C loop splits over threads
     np.testing.assert_array_equal(impl(backend)(shape, 0.3, 5, np.float32), impl("numpy")(shape, 0.3, 5, np.float32))
 
 

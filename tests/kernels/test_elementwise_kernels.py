@@ -63,7 +63,7 @@ RETURNING = KERNELS[:4]
 
 def test_every_kernel_has_all_three_backends():
     for name in KERNELS:
-        assert set(K.registry._kernels[name]) == {"numpy", "numba", "c"}
+        assert set(K.registry._kernels[name].targets) == {"numpy", "numba", "c"}
 
 
 def test_importing_kernels_does_not_import_numba():
