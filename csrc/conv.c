@@ -123,7 +123,9 @@ static void valid_range(idx W, idx S, idx P, idx k, idx D, idx OW, idx *lo, idx 
 
 /* out[s, r] = a[r, s] (+ bias[r / group]): a (R, S) matrix transposed in TILE x TILE tiles
    that stay in L1, so both the reads and the writes move whole cache lines. With group =
-   OH*OW this turns the GEMM result (C_out*OH*OW, n) into NCHW and adds the bias. */
+   OH*OW this turns the GEMM result (C_out*OH*OW, n) into NCHW and adds the bias. Without a
+   bias it adds -0.0, IEEE's additive identity (x + -0.0 == x bit for bit, also for x = -0.0,
+   where + 0.0 would give +0.0), so the transpose moves every value unchanged. */
 #define TILE 32
 #define TRANSPOSE_ADD_BIAS(T, SUFFIX)                                                       \
     void npgan_transpose_add_bias_##SUFFIX(const T *a, const T *bias, T *out, idx R, idx S,  \
@@ -136,7 +138,7 @@ static void valid_range(idx W, idx S, idx P, idx k, idx D, idx OW, idx *lo, idx 
                 idx r0 = tr * TILE, r1 = r0 + TILE < R ? r0 + TILE : R;                     \
                 idx s0 = ts * TILE, s1 = s0 + TILE < S ? s0 + TILE : S;                     \
                 T add[TILE];                                                                \
-                for (idx r = r0; r < r1; r++) add[r - r0] = bias ? bias[r / group] : 0;     \
+                for (idx r = r0; r < r1; r++) add[r - r0] = bias ? bias[r / group] : (T)-0.0; \
                 for (idx s = s0; s < s1; s++) {                                             \
                     T *o = out + s * R;                                                     \
                     for (idx r = r0; r < r1; r++) o[r] = a[r * S + s] + add[r - r0];        \
