@@ -14,10 +14,16 @@ from npgan.kernels import threads
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# what a test sets itself, or asserts is unset; the rest of the environment is passed on (so a
+# sanitizer build, .ci/sanitize, gets its LD_PRELOAD)
+_SETTINGS = ("OMP_WAIT_POLICY", "OMP_NUM_THREADS", "NUMBA_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NPGAN_BACKEND")
+
+
 def python(code, **env):
     """Run ``code`` in a fresh interpreter from the repository root; its stdout."""
+    inherited = {k: v for k, v in os.environ.items() if k not in _SETTINGS}
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
-                         env={"PATH": os.environ.get("PATH", ""), **env})
+                         env={**inherited, **env})
     return out.stdout
 
 
