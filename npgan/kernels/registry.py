@@ -62,15 +62,11 @@ _backend = None
 _DEBUG = os.environ.get("NPGAN_DEBUG_KERNELS", "") not in ("", "0")
 
 
-def _pass_through(*args):
-    return args
-
-
-def register(name, reference, *, check=None, guard=None, numba=None, c=None, prefer=_DEFAULT_PREFERENCE):
+def register(name, reference, *, check, guard=None, numba=None, c=None, prefer=_DEFAULT_PREFERENCE):
     """Register kernel ``name``: ``reference`` is the NumPy implementation (the definition),
-    ``check`` maps the public arguments to the implementations' (None: they take the public
-    arguments as they are), ``numba`` / ``c`` are optional ``"module:function"`` targets that
-    run behind ``guard``, and ``prefer`` is the order in which ``auto`` tries the backends."""
+    ``check`` maps the public arguments to the implementations', ``numba`` / ``c`` are optional
+    ``"module:function"`` targets that run behind ``guard``, and ``prefer`` is the order in
+    which ``auto`` tries the backends."""
     if name in _kernels:
         raise ValueError(f"register: kernel {name!r} is already registered")
     if (numba or c) and guard is None:
@@ -84,7 +80,7 @@ def register(name, reference, *, check=None, guard=None, numba=None, c=None, pre
                 raise TypeError(f"register: the {backend} target of {name!r} must be 'module:function', "
                                 f"got {target!r}")
             targets[backend] = target
-    _kernels[name] = _Kernel(check or _pass_through, guard, targets, tuple(prefer))
+    _kernels[name] = _Kernel(check, guard, targets, tuple(prefer))
     _resolved.clear()
 
 
@@ -121,7 +117,7 @@ def _with_check(check, impl):
     def kernel(*args, **kwargs):
         return impl(*check(*args, **kwargs))
     kernel.__name__, kernel.__doc__, kernel.__wrapped__ = impl.__name__, impl.__doc__, impl
-    kernel.__signature__ = inspect.signature(impl if check is _pass_through else check)  # the public arguments
+    kernel.__signature__ = inspect.signature(check)  # the public arguments
     return kernel
 
 

@@ -63,3 +63,32 @@ def test_debug_trace_prints_lists_of_arrays_as_shapes():
                          capture_output=True, text=True, check=True)
     assert "[npgan kernel] adam_update_multi" in out.stderr and "[(2, 3)]" in out.stderr
     assert "0.5" not in out.stderr  # no array contents
+
+
+def test_register_checks_once_then_runs_the_implementation(monkeypatch):
+    """kernel(name) = the check, then the implementation; validate and unchecked split the
+    two for an op that validates before recording a Function."""
+    import numpy as np
+    monkeypatch.setattr(registry, "_kernels", dict(registry._kernels))
+    monkeypatch.setattr(registry, "_resolved", {})
+    checks = []
+
+    def double_args(x, scale=2.0):
+        checks.append(x.shape)
+        if not isinstance(x, np.ndarray):
+            raise TypeError(f"double: x must be an ndarray, got {type(x).__name__}")
+        return x, float(scale)
+
+    def double(x, scale):
+        return x * scale
+
+    registry.register("double", double, check=double_args)
+    np.testing.assert_array_equal(registry.kernel("double")(np.ones(2)), [2.0, 2.0])
+    assert len(checks) == 1
+    checked = registry.validate("double", np.ones(3), 3)
+    np.testing.assert_array_equal(registry.unchecked("double")(*checked), [3.0, 3.0, 3.0])
+    assert len(checks) == 2  # unchecked ran no check
+    with pytest.raises(ValueError, match="'double' is already registered"):
+        registry.register("double", double, check=double_args)
+    with pytest.raises(TypeError, match="needs a guard"):
+        registry.register("triple", double, check=double_args, c="npgan.kernels.conv_c:channel_sum")
