@@ -63,15 +63,6 @@ def sources():
     return sorted(p for p in PACKAGE.rglob("*.py") if p != PACKAGE / "__init__.py")
 
 
-# the one known violation, fixed by issue 12 section 1 (strict: passing makes this fail)
-KNOWN = {PACKAGE / "autograd" / "engine.py": "issue 12: the engine imports ops.shape.sum_to inside _run"}
-
-
-def layered_sources():
-    return [pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=KNOWN[p])) if p in KNOWN else p
-            for p in sources()]
-
-
 def test_the_table_covers_every_module():
     layers = readme_layers()
     assert [name for name, _ in layers][0] == "kernels" and len(layers) >= 5
@@ -79,7 +70,7 @@ def test_the_table_covers_every_module():
     assert not unplaced, f"modules in no layer of README's table: {unplaced}"
 
 
-@pytest.mark.parametrize("path", layered_sources(), ids=lambda p: str(p.relative_to(PACKAGE)))
+@pytest.mark.parametrize("path", sources(), ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_no_module_imports_a_layer_above_its_own(path):
     layers = readme_layers()
     me = module_name(path)

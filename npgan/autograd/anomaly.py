@@ -33,3 +33,13 @@ def check(fn, inputs, arrays, phase):
             raise FloatingPointError(
                 f"detect_anomaly: {type(fn).__name__}.{phase} produced NaN/inf in {what} {i} "
                 f"(input shapes: {shapes})")
+
+
+def call_backward(fn, grad_outputs):
+    """``fn.backward`` under ``detect_anomaly``: a NaN made inside the formula names ``fn``."""
+    try:
+        return fn.backward(*grad_outputs)
+    except FloatingPointError as exc:  # an op inside the backward formula made NaN/inf
+        shapes = ", ".join(str(x.shape) for x in fn.inputs)
+        raise FloatingPointError(f"detect_anomaly: in {type(fn).__name__}.backward (input shapes: {shapes}): "
+                                 f"{exc}") from None

@@ -1,4 +1,6 @@
-"""The default floating dtype (float32, as in PyTorch) and dtype checks."""
+"""The default floating dtype (float32, as in PyTorch) and the dtype rules of tensors:
+npgan computes in float32 or float64; integer and boolean tensors hold labels and masks;
+only float32 and float64 tensors can require gradients."""
 import numpy as np
 
 float32 = np.dtype(np.float32)
@@ -19,8 +21,17 @@ def set_default_dtype(dtype):
     _default = d
 
 
-def check_dtype(dtype):
+def check_dtype(dtype, where="tensor"):
+    """``dtype`` as a np.dtype if a tensor may hold it, else a TypeError naming ``where``."""
     d = np.dtype(dtype)
-    if d not in (float32, float64) and d.kind != "i" and d.kind != "b":
-        raise TypeError(f"unsupported dtype {d}; npgan computes in float32 or float64")
+    if d not in (float32, float64) and d.kind not in "iub":
+        raise TypeError(f"{where}: unsupported dtype {d}; npgan computes in float32 or float64 "
+                        "(integer and boolean tensors hold labels and masks)")
     return d
+
+
+def check_requires_grad(dtype, where):
+    """A TypeError naming ``where`` unless a tensor of ``dtype`` can require gradients."""
+    if dtype not in (float32, float64):
+        raise TypeError(f"{where}: only floating-point tensors (float32, float64) can require gradients, "
+                        f"got dtype {dtype}")

@@ -11,52 +11,63 @@ Because ``backward`` is written with differentiable ops, running it while the gr
 recorded (``create_graph=True``) builds the graph of the gradient itself: gradients of
 gradients of any order need no extra code.
 
-Retention is explicit: ``self.inputs`` keeps the input Tensors; an op that needs its
-output sets ``retain_output`` and calls ``self.output()``, which keeps only the output
-*array* and a weak reference to the output Tensor (no reference cycle, so a dropped
-graph is freed at once). ``self.needs_input_grad[i]`` tells ``backward`` which input
-gradients are wanted, so it can skip the rest.
+A recorded call keeps what backward needs, explicitly, until ``release()``:
+``self.inputs`` (the input Tensors); ``self.needs_input_grad[i]``, whether input i's
+gradient is wanted (set from the inputs at the forward, narrowed by ``grad()`` to those
+that lead where it was asked), so backward can skip the rest; and, for an op that sets
+``retain_output``, the output *arrays* behind ``self.output()``. The outputs themselves
+are held by weak references only (no reference cycle: a dropped graph is freed at once).
+So ``y.creator.backward(gy)`` can be called by hand while the graph is kept;
+``input_grads``, which the engine calls, adds the checks. One of them: no kept tensor was
+written in place since the forward (``npgan.autograd.inplace``). Every input counts as
+kept, since ``self.inputs`` holds them all; PyTorch saves only what each backward reads,
+so it lets ``a + b`` through after a write to ``b``, npgan does not.
 """
 import weakref
 
 import numpy as np
 
-from . import anomaly, grad_mode
+from . import anomaly, grad_mode, inplace
 from .tensor import Tensor
+
+FREED = ("Trying to backward through the graph a second time (or to use its gradients after they were freed). "
+         "Pass retain_graph=True to the first backward/grad call if you need to do this.")
 
 
 class Function:
-    retain_output = False
-    inputs = None
+    retain_output = False   # backward calls self.output(): keep the output arrays
+    output_is_view = False  # output 0 views input 0's array (reshape, permute): they share a version counter
+    inputs = None           # the input Tensors of a recorded call, until release()
     needs_input_grad = ()
+    num_outputs = 0
     generation = 0
 
     def __call__(self, *inputs):
-        """Run ``forward`` on the inputs' arrays; record the graph if any input needs it.
-
-        This runs for every op, forward and (recorded or not) backward, so it is written
-        for speed: list comprehensions rather than generators, the single-output case
-        first, and nothing kept when nothing is recorded (the no_grad path, which every
-        backward pass without ``create_graph`` takes, is a forward plus a Tensor)."""
-        outs = self.forward(*[x.data for x in inputs])
-        single = not isinstance(outs, tuple)
-        if single:
-            outs = (outs if type(outs) is np.ndarray else np.asarray(outs),)
-        else:
-            outs = tuple([o if type(o) is np.ndarray else np.asarray(o) for o in outs])
+        """Run ``forward`` on the inputs' arrays and wrap its result(s) in Tensors. If
+        gradients are recorded and some input requires grad, this call becomes the
+        outputs' creator and keeps what its backward needs."""
+        arrays = self.forward(*[x.data for x in inputs])
+        single = not isinstance(arrays, tuple)
+        arrays = [a if type(a) is np.ndarray else np.asarray(a) for a in ((arrays,) if single else arrays)]
         if anomaly._enabled:
-            anomaly.check(self, inputs, outs, "forward")
-        if grad_mode._enabled and any([x.requires_grad for x in inputs]):
+            anomaly.check(self, inputs, arrays, "forward")
+        record = grad_mode._enabled and any([x.requires_grad for x in inputs])
+        if record:
             self.inputs = inputs
+            self.needs_input_grad = tuple([x.requires_grad for x in inputs])
             self.generation = max([x.generation for x in inputs])
-            outputs = [Tensor(o, True, self, i) for i, o in enumerate(outs)]
+        outputs = [Tensor(a, record, self if record else None, i) for i, a in enumerate(arrays)]
+        if self.output_is_view:
+            outputs[0]._version_counter = inputs[0]._version_counter
+        if record:
+            self.num_outputs = len(outputs)
             self._output_refs = [weakref.ref(t) for t in outputs]
+            kept = inputs + tuple(outputs) if self.retain_output else inputs
+            self._counters = [t._version_counter for t in kept]
+            self._versions = [c[0] for c in self._counters]
             if self.retain_output:
-                self._output_data = outs
-            return outputs[0] if single else tuple(outputs)
-        if single:
-            return Tensor(outs[0])
-        return tuple([Tensor(o) for o in outs])
+                self._output_data = arrays
+        return outputs[0] if single else tuple(outputs)
 
     def forward(self, *arrays):
         raise NotImplementedError
@@ -70,10 +81,37 @@ class Function:
         t = self._output_refs[index]()
         if t is None:
             t = Tensor(self._output_data[index], True, self, index)
+            t._version_counter = self._counters[len(self.inputs) + index]
         return t
+
+    def kept_inputs(self):
+        """``self.inputs``, or a RuntimeError saying why they are not kept."""
+        if self.inputs is None:
+            raise RuntimeError(FREED if self.num_outputs else
+                               f"{type(self).__name__}: this call was not recorded (under no_grad, or no input "
+                               "required grad), so it has no backward")
+        return self.inputs
+
+    def input_grads(self, grad_outputs, needs_input_grad=None):
+        """``backward(*grad_outputs)`` (a Tensor or None per output) as the engine runs it:
+        the graph must be kept and no kept tensor written in place since the forward;
+        ``needs_input_grad`` (if given) replaces the flags; under ``detect_anomaly`` the
+        gradients are checked. Returns a tuple of one gradient (Tensor or None) per input."""
+        inputs = self.kept_inputs()
+        if [c[0] for c in self._counters] != self._versions:
+            raise inplace.modified_error(self, self._counters, self._versions)
+        if needs_input_grad is not None:
+            self.needs_input_grad = needs_input_grad
+        grads = anomaly.call_backward(self, grad_outputs) if anomaly._enabled else self.backward(*grad_outputs)
+        if not isinstance(grads, tuple):
+            grads = (grads,)
+        if len(grads) != len(inputs):
+            raise RuntimeError(f"{type(self).__name__}.backward returned {len(grads)} gradients for {len(inputs)} inputs")
+        if anomaly._enabled:
+            anomaly.check(self, inputs, [None if g is None else g.data for g in grads], "backward")
+        return grads
 
     def release(self):
         """Drop what backward needs: called after a backward pass without ``retain_graph``."""
         self.inputs = None
         self._output_data = None
-

@@ -9,12 +9,12 @@ def is_grad_enabled():
 
 
 class set_grad_enabled:
-    """Context manager (or plain call) that turns graph recording on or off."""
+    """Turn graph recording on or off at once; used as a context manager, the previous
+    mode comes back on exit (``with set_grad_enabled(False): ...``)."""
 
     def __init__(self, mode):
         global _enabled
-        self.prev = _enabled
-        _enabled = bool(mode)
+        self.prev, _enabled = _enabled, bool(mode)
 
     def __enter__(self):
         return self
@@ -24,17 +24,15 @@ class set_grad_enabled:
         _enabled = self.prev
 
 
-class _GradModeContext:
+class _GradMode:
+    """A context manager and decorator that sets the mode ``mode`` inside."""
     mode = True
 
     def __enter__(self):
-        global _enabled
-        self.prev = _enabled
-        _enabled = self.mode
+        self.outer = set_grad_enabled(self.mode)
 
     def __exit__(self, *exc):
-        global _enabled
-        _enabled = self.prev
+        self.outer.__exit__()
 
     def __call__(self, fn):
         @functools.wraps(fn)
@@ -44,11 +42,11 @@ class _GradModeContext:
         return wrapper
 
 
-class no_grad(_GradModeContext):
+class no_grad(_GradMode):
     """Operations inside do not record the graph: outputs have no ``creator``."""
     mode = False
 
 
-class enable_grad(_GradModeContext):
+class enable_grad(_GradMode):
     """Operations inside record the graph, even within ``no_grad``."""
     mode = True

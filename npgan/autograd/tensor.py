@@ -1,9 +1,15 @@
 """``Tensor``: a NumPy array, an optional gradient, and a link to the op that made it.
 
-A tensor made by an op while gradients are recorded keeps ``creator`` (the
-``Function`` instance) and ``output_index``; leaves have ``creator is None``. The
-arithmetic operators and methods (``+``, ``@``, ``.sum()``, ...) are attached by
-``npgan.ops.tensor_methods`` so this file only holds the data structure.
+A tensor made by an op while gradients are recorded keeps ``creator`` (the ``Function``
+instance) and ``output_index``; leaves have ``creator is None``. ``_version`` counts the
+in-place writes into its array made through npgan's API (``npgan.autograd.inplace``);
+tensors sharing one array (``detach()``, reshape and permute views) share the counter.
+
+The operators and methods (``+``, ``@``, ``.sum()``, ``.mul_()``, ...) are not written
+here: ``npgan.ops.tensor_methods`` attaches them when npgan is imported, from one table
+naming the op each one calls. The ops sit a layer above and are written with Tensor, so
+Tensor cannot import them; this file stays the data structure. ``__hash__`` is by
+identity, so tensors key dicts and sets although ``==`` compares elementwise.
 """
 import numpy as np
 
@@ -11,18 +17,35 @@ from . import dtypes
 
 
 class Tensor:
-    __slots__ = ("data", "grad", "requires_grad", "creator", "output_index", "generation", "__weakref__")
+    """``data`` is the NumPy array. Writing into it by hand (``x.data[...] = v``, or
+    replacing it, ``x.data = a``) is the user's business, as with PyTorch's ``.data``:
+    the version counter does not see it, so a backward that kept ``x`` would use the new
+    values without an error. Write through the in-place methods (``copy_``, ``mul_``, ...),
+    or call ``npgan.autograd.inplace.increment_version(x)`` after the write."""
+    __slots__ = ("data", "grad", "requires_grad", "creator", "output_index", "generation", "_version_counter",
+                 "__weakref__")
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
 
     def __init__(self, data, requires_grad=False, creator=None, output_index=0):
-        """Low-level constructor: ``data`` must already be an ndarray of the wanted dtype.
-        Users call ``npgan.tensor(...)``, which converts and checks."""
+        """Low-level constructor: ``data`` must already be an ndarray of the wanted dtype
+        (a leaf that requires grad is checked: float32 or float64). Users call
+        ``npgan.tensor(...)``, which converts and checks."""
+        if requires_grad and creator is None:
+            if not isinstance(data, np.ndarray):
+                raise TypeError(f"Tensor: data must be a numpy.ndarray, got {type(data).__name__} (npgan.tensor converts)")
+            dtypes.check_requires_grad(data.dtype, "Tensor")
         self.data = data
         self.grad = None
         self.requires_grad = requires_grad
         self.creator = creator
         self.output_index = output_index
         self.generation = 0 if creator is None else creator.generation + 1
+        self._version_counter = [0]  # a list, so tensors sharing the array can share it
+
+    @property
+    def _version(self):
+        """How many in-place writes through npgan's API this tensor's array has had."""
+        return self._version_counter[0]
 
     # --- array-like facts -------------------------------------------------------------
     @property
@@ -66,12 +89,14 @@ class Tensor:
         return self.data.tolist()
 
     def detach(self):
-        """The same data, cut from the graph (shares memory, as in PyTorch)."""
-        return Tensor(self.data)
+        """The same data and version counter, cut from the graph (as in PyTorch)."""
+        t = Tensor(self.data)
+        t._version_counter = self._version_counter
+        return t
 
     def requires_grad_(self, requires_grad=True):
-        if requires_grad and not np.issubdtype(self.dtype, np.floating):
-            raise TypeError(f"requires_grad_: only floating-point tensors can require gradients, got {self.dtype}")
+        if requires_grad:
+            dtypes.check_requires_grad(self.dtype, "requires_grad_")
         if not self.is_leaf and not requires_grad:
             raise RuntimeError("requires_grad_: a non-leaf tensor always requires grad; use .detach()")
         self.requires_grad = requires_grad
@@ -79,7 +104,7 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see ``npgan.autograd.engine``)."""
-        from .engine import backward
+        from .engine import backward  # imported here: the engine imports Tensor
         backward([self], None if gradient is None else [gradient], retain_graph, create_graph, inputs)
 
     def __repr__(self):
@@ -98,7 +123,7 @@ class Tensor:
             raise ValueError(f"the truth value of a tensor of shape {self.shape} is ambiguous")
         return bool(self.data)
 
-    def __hash__(self):
+    def __hash__(self):  # by identity; ``==`` (attached with the ops) compares elementwise
         return id(self)
 
     def __float__(self):
@@ -108,8 +133,9 @@ class Tensor:
         return int(self.item())
 
 
-def as_array(value, dtype=None):
-    """``value`` (Tensor, ndarray, number, nested list) as an ndarray of a float dtype.
+def as_array(value, dtype=None, where="tensor"):
+    """``value`` (Tensor, ndarray, number, nested list) as an ndarray of a dtype a tensor
+    may hold (``dtypes.check_dtype``; else a TypeError naming ``where``).
 
     Floating arrays keep their dtype (float32 stays float32, float64 stays float64);
     Python numbers and lists take ``dtype`` or the default; integers and booleans keep
@@ -118,28 +144,25 @@ def as_array(value, dtype=None):
     if isinstance(value, Tensor):
         value = value.data
     if dtype is not None:
-        return np.asarray(value, dtype=dtypes.check_dtype(dtype))
-    if isinstance(value, np.ndarray) or isinstance(value, np.generic):
-        arr = np.asarray(value)
-        if arr.dtype == np.float16:
-            raise TypeError("tensor: float16 is not supported; use float32 or float64")
-        return arr
+        return np.asarray(value, dtype=dtypes.check_dtype(dtype, where))
     arr = np.asarray(value)
-    if arr.dtype.kind == "f":
-        return arr.astype(dtypes.get_default_dtype(), copy=False)
+    if arr.dtype.kind == "f" and not isinstance(value, (np.ndarray, np.generic)):
+        arr = arr.astype(dtypes.get_default_dtype(), copy=False)
+    dtypes.check_dtype(arr.dtype, where)
     return arr
 
 
 def tensor(data, dtype=None, requires_grad=False):
     """A new leaf tensor holding a copy of ``data`` (as ``torch.tensor``)."""
     arr = np.array(as_array(data, dtype), copy=True)
-    if requires_grad and arr.dtype.kind != "f":
-        raise TypeError(f"tensor: only floating-point tensors can require gradients, got dtype {arr.dtype}")
+    if requires_grad:
+        dtypes.check_requires_grad(arr.dtype, "tensor")
     return Tensor(arr, requires_grad=requires_grad)
 
 
 def from_numpy(array):
-    """A leaf tensor sharing memory with ``array`` (as ``torch.from_numpy``)."""
+    """A leaf tensor sharing memory with ``array`` (as ``torch.from_numpy``), under the
+    dtype rules of ``tensor()``."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
-    return Tensor(array)
+    return Tensor(as_array(array, where="from_numpy"))

@@ -1,5 +1,5 @@
 """Weight initializers, as ``torch.nn.init``: each fills a Tensor in place (no graph is
-recorded) and returns it. Random ones draw from npgan's seeded generator
+recorded; its version counter moves, as for any in-place write) and returns it. Random ones draw from npgan's seeded generator
 (``npgan.manual_seed``) unless a ``generator`` is given.
 
 Fans, for a weight of shape (out, in, *kernel): receptive = prod(kernel),
@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from ..autograd.inplace import increment_version
 from ..random import default_generator
 
 _LINEAR_GAINS = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -58,6 +59,7 @@ def _calculate_correct_fan(tensor, mode):
 
 def _fill(tensor, values):
     tensor.data[...] = values  # in place: the Tensor (and any optimizer holding it) stays the same
+    increment_version(tensor)
     return tensor
 
 

@@ -15,6 +15,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from ..autograd.inplace import increment_version
 from ..autograd.tensor import Tensor
 from .parameter import Parameter
 
@@ -280,6 +281,7 @@ class Module:
                              f"{len(problems)} problem(s):\n  " + "\n  ".join(problems))
         for key, array in arrays.items():
             own[key].data = np.array(array, dtype=own[key].dtype, order="C")
+            increment_version(own[key])  # as PyTorch's copy_: a graph that kept it can't backward
         return IncompatibleKeys(missing, unexpected)
 
     # --- repr -------------------------------------------------------------------------

@@ -1,13 +1,16 @@
 """Shape ops: reshape, flatten, permute/transpose, broadcast_to / sum_to, indexing,
 cat and stack. Each backward is another shape op, so all orders of derivative work.
 
-``sum_to`` is where broadcasting is undone: the engine calls it once for every input
-whose gradient came back in the broadcast shape.
+Broadcasting and its undo (``BroadcastTo``, ``SumTo``, ``sum_to``) live in
+``npgan.autograd.broadcast``, because the engine undoes broadcasting with them; they are
+imported here, so ``npgan.broadcast_to`` and ``npgan.sum_to`` keep their names. Reshape
+and permute return views of their input's array, so they share its version counter.
 """
 from collections.abc import Sequence
 
 import numpy as np
 
+from ..autograd.broadcast import BroadcastTo, sum_to  # noqa: F401  (re-exported: npgan.sum_to, ops.reductions)
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ._util import check_tensor
@@ -15,6 +18,7 @@ from ._util import check_tensor
 
 class Reshape(Function):
     """y = x viewed with a new shape;  dx = gy reshaped back."""
+    output_is_view = True
 
     def __init__(self, shape):
         self.shape = shape
@@ -28,6 +32,7 @@ class Reshape(Function):
 
 class Permute(Function):
     """y = x with axes reordered by ``axes``;  dx = gy with the inverse order."""
+    output_is_view = True
 
     def __init__(self, axes):
         self.axes = axes
@@ -40,36 +45,6 @@ class Permute(Function):
         for i, axis in enumerate(self.axes):
             inverse[axis] = i
         return Permute(tuple(inverse))(gy)
-
-
-class BroadcastTo(Function):
-    """y = x repeated along broadcast axes;  dx = sum_to(gy, x.shape)."""
-
-    def __init__(self, shape):
-        self.shape = shape
-
-    def forward(self, x):
-        return np.broadcast_to(x, self.shape)
-
-    def backward(self, gy):
-        return sum_to(gy, self.inputs[0].shape)
-
-
-class SumTo(Function):
-    """y = x summed over the axes that broadcasting added or stretched from 1, so that
-    y.shape == shape;  dx = broadcast_to(gy, x.shape)."""
-
-    def __init__(self, shape):
-        self.shape = shape
-
-    def forward(self, x):
-        lead = x.ndim - len(self.shape)
-        axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(self.shape) if n == 1 and x.shape[i + lead] != 1)
-        y = x.sum(axis=axes, keepdims=True) if axes else x
-        return y.reshape(self.shape)
-
-    def backward(self, gy):
-        return BroadcastTo(self.inputs[0].shape)(gy)
 
 
 class GetItem(Function):
@@ -233,14 +208,6 @@ def broadcast_to(x, shape):
     except ValueError:
         raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}") from None
     return BroadcastTo(shape)(x)
-
-
-def sum_to(x, shape):
-    """x summed down to ``shape`` (the inverse of broadcasting ``shape`` to x.shape)."""
-    shape = tuple(shape)
-    if x.shape == shape:
-        return x
-    return SumTo(shape)(x)
 
 
 def getitem(x, index):

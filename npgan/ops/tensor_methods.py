@@ -1,9 +1,13 @@
-"""Attach the operators and methods of ``Tensor`` (``+``, ``@``, ``.sum()``, ...).
+"""Attach the operators and methods of ``Tensor`` (``+``, ``@``, ``.sum()``, ``.mul_()``, ...).
 
-Kept apart from ``tensor.py`` so the data structure does not import the ops.
+``Tensor`` is defined in ``npgan.autograd.tensor``, a layer below the ops, so it cannot
+import them; this table gives it its methods when ``npgan.ops`` is imported (by
+``import npgan``), each one the op it names. The in-place methods come from
+``npgan.autograd.inplace``, where the version counter they bump is explained.
 """
 import numpy as np
 
+from ..autograd import inplace
 from ..autograd.tensor import Tensor
 from . import activations as act
 from . import elementwise as el
@@ -19,6 +23,14 @@ def _cmp(np_op):
         other = other.data if isinstance(other, Tensor) else other
         return Tensor(np_op(self.data, other))
     return compare
+
+
+def _expand(self, *sizes):
+    """self broadcast to ``sizes``, new dims in front; -1 keeps a dim (``torch.Tensor.expand``)."""
+    sizes = shape._shape_arg(sizes)
+    lead = len(sizes) - self.ndim
+    return shape.broadcast_to(self, tuple(self.shape[i - lead] if n == -1 and i >= lead else n
+                                          for i, n in enumerate(sizes)))
 
 
 _METHODS = {
@@ -41,15 +53,16 @@ _METHODS = {
     "max": reductions.max, "min": reductions.min, "amax": reductions.amax, "amin": reductions.amin,
     "reshape": shape.reshape, "view": shape.reshape, "flatten": shape.flatten,
     "permute": shape.permute, "transpose": shape.transpose,
-    "unsqueeze": shape.unsqueeze, "squeeze": shape.squeeze, "expand": lambda self, *s: shape.broadcast_to(
-        self, tuple(n if n != -1 else m for n, m in zip(shape._shape_arg(s), self.shape))),
+    "unsqueeze": shape.unsqueeze, "squeeze": shape.squeeze, "expand": _expand,
     "matmul": linalg.matmul,
     "float": lambda self: el.cast(self, np.float32), "double": lambda self: el.cast(self, np.float64),
     "to": lambda self, dtype: el.cast(self, dtype),
+    # in place, not differentiated: refused on a tensor that requires grad unless under no_grad
+    "copy_": inplace.copy_, "fill_": inplace.fill_, "zero_": inplace.zero_, "add_": inplace.add_,
+    "sub_": inplace.sub_, "mul_": inplace.mul_, "div_": inplace.div_, "clamp_": inplace.clamp_,
 }
 
 for _name, _fn in _METHODS.items():
     setattr(Tensor, _name, _fn)
 
 Tensor.T = property(lambda self: shape.permute(self, tuple(reversed(range(self.ndim)))))
-Tensor.__hash__ = lambda self: id(self)

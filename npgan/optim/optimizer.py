@@ -14,6 +14,7 @@ import numbers
 import numpy as np
 
 from ..autograd.grad_mode import enable_grad
+from ..autograd.inplace import increment_version
 from ..autograd.tensor import Tensor
 
 
@@ -85,7 +86,8 @@ class Optimizer:
             p.grad = None if set_to_none or p.grad is None else Tensor(np.zeros_like(p.grad.data))
 
     def step(self, closure=None):
-        """Update every parameter that has a gradient. ``closure`` (optional) re-evaluates
+        """Update every parameter that has a gradient, in place (bumping its version, so a
+        graph that kept it can no longer run backward). ``closure`` (optional) re-evaluates
         the model and returns the loss, which ``step`` returns."""
         loss = None
         if closure is not None:
@@ -95,6 +97,7 @@ class Optimizer:
             params = [p for p in group["params"] if p.grad is not None]
             if params:
                 self.update_group(params, group)
+                increment_version(params)
         return loss
 
     def state_dict(self):
