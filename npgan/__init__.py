@@ -4,7 +4,8 @@ from . import kernels
 from .kernels import available_backends, get_backend, get_num_threads, set_backend, set_num_threads
 from .kernels._availability import warn_if_c_missing
 from .autograd.dtypes import float32, float64, get_default_dtype, set_default_dtype
-from .autograd.tensor import Tensor, from_numpy, tensor
+from .autograd.tensor import Tensor
+from .autograd.conversion import from_numpy, tensor
 from .autograd.function import Function
 from .autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd.engine import backward, grad

@@ -33,7 +33,8 @@ class SumTo(Function):
 
     def forward(self, x):
         lead = x.ndim - len(self.shape)
-        axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(self.shape) if n == 1 and x.shape[i + lead] != 1)
+        stretched = tuple(i + lead for i, n in enumerate(self.shape) if n == 1 and x.shape[i + lead] != 1)
+        axes = tuple(range(lead)) + stretched
         y = x.sum(axis=axes, keepdims=True) if axes else x
         return y.reshape(self.shape)
 

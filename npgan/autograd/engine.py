@@ -165,17 +165,23 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
             key.grad = _add(key.grad, g if create_graph else g.detach(), create_graph)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
-    """The gradients of ``outputs`` with respect to ``inputs`` (a tuple), without touching
-    any ``.grad`` -- as ``torch.autograd.grad``. ``create_graph=True`` returns gradients
-    that are themselves differentiable (double backprop, e.g. a gradient penalty).
-    Only the part of the graph that leads to ``inputs`` is walked."""
+def _grad_inputs(inputs):
+    """``grad()``'s ``inputs`` as a list, each checked to be a Tensor that requires grad."""
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     for i, x in enumerate(inputs):
         if not isinstance(x, Tensor):
             raise TypeError(f"grad: inputs[{i}] is a {type(x).__name__}, not a Tensor")
         if not x.requires_grad:
             raise RuntimeError(f"grad: inputs[{i}] (shape {x.shape}) does not require grad")
+    return inputs
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+    """The gradients of ``outputs`` with respect to ``inputs`` (a tuple), without touching
+    any ``.grad`` -- as ``torch.autograd.grad``. ``create_graph=True`` returns gradients
+    that are themselves differentiable (double backprop, e.g. a gradient penalty).
+    Only the part of the graph that leads to ``inputs`` is walked."""
+    inputs = _grad_inputs(inputs)
     outputs, grads = _initial_grads(outputs, grad_outputs, create_graph, "grad")
     targets = {_node(x) for x in inputs}
     grads = _run(outputs, grads, targets, create_graph if retain_graph is None else retain_graph, create_graph)

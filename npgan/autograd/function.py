@@ -53,21 +53,25 @@ class Function:
             anomaly.check(self, inputs, arrays, "forward")
         record = grad_mode._enabled and any([x.requires_grad for x in inputs])
         if record:
-            self.inputs = inputs
-            self.needs_input_grad = tuple([x.requires_grad for x in inputs])
-            self.generation = max([x.generation for x in inputs])
+            self.generation = max([x.generation for x in inputs])  # before the outputs take theirs
         outputs = [Tensor(a, record, self if record else None, i) for i, a in enumerate(arrays)]
         if self.output_is_view:
             outputs[0]._version_counter = inputs[0]._version_counter
         if record:
-            self.num_outputs = len(outputs)
-            self._output_refs = [weakref.ref(t) for t in outputs]
-            kept = inputs + tuple(outputs) if self.retain_output else inputs
-            self._counters = [t._version_counter for t in kept]
-            self._versions = [c[0] for c in self._counters]
-            if self.retain_output:
-                self._output_data = arrays
+            self._keep(inputs, outputs, arrays)
         return outputs[0] if single else tuple(outputs)
+
+    def _keep(self, inputs, outputs, arrays):
+        """Keep what backward needs (module docstring), with the versions of the kept tensors."""
+        self.inputs = inputs
+        self.needs_input_grad = tuple([x.requires_grad for x in inputs])
+        self.num_outputs = len(outputs)
+        self._output_refs = [weakref.ref(t) for t in outputs]
+        kept = inputs + tuple(outputs) if self.retain_output else inputs
+        self._counters = [t._version_counter for t in kept]
+        self._versions = [c[0] for c in self._counters]
+        if self.retain_output:
+            self._output_data = arrays
 
     def forward(self, *arrays):
         raise NotImplementedError
@@ -106,7 +110,8 @@ class Function:
         if not isinstance(grads, tuple):
             grads = (grads,)
         if len(grads) != len(inputs):
-            raise RuntimeError(f"{type(self).__name__}.backward returned {len(grads)} gradients for {len(inputs)} inputs")
+            raise RuntimeError(f"{type(self).__name__}.backward returned {len(grads)} gradients "
+                               f"for {len(inputs)} inputs")
         if anomaly._enabled:
             anomaly.check(self, inputs, [None if g is None else g.data for g in grads], "backward")
         return grads

@@ -1,6 +1,6 @@
 """Weight initializers, as ``torch.nn.init``: each fills a Tensor in place (no graph is
-recorded; its version counter moves, as for any in-place write) and returns it. Random ones draw from npgan's seeded generator
-(``npgan.manual_seed``) unless a ``generator`` is given.
+recorded; the version counter counts the write) and returns it. Random ones draw from
+npgan's seeded generator (``npgan.manual_seed``) unless a ``generator`` is given.
 
 Fans, for a weight of shape (out, in, *kernel): receptive = prod(kernel),
 fan_in = in * receptive, fan_out = out * receptive.

@@ -3,7 +3,8 @@ as an attribute, as ``torch.nn.Parameter``."""
 import numpy as np
 
 from ..autograd.dtypes import get_default_dtype
-from ..autograd.tensor import Tensor, as_array
+from ..autograd.conversion import as_array
+from ..autograd.tensor import Tensor
 
 
 class Parameter(Tensor):

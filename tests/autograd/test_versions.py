@@ -215,7 +215,8 @@ def test_in_place_on_a_tensor_that_requires_grad_needs_no_grad():
 
 
 BAD = [
-    (lambda t: t.add_(ng.tensor([1.0, 2.0])), TypeError, r"add_: dtype mismatch: the tensor is float64, the operand float32"),
+    (lambda t: t.add_(ng.tensor([1.0, 2.0, 3.0])), TypeError,
+     r"add_: dtype mismatch: the tensor is float64, the operand float32"),
     (lambda t: t.mul_(ng.tensor(np.ones((2, 3)), dtype=np.float64)), ValueError, r"mul_: an operand of shape \(2, 3\)"),
     (lambda t: t.copy_(np.ones(3)), TypeError, r"copy_: expected a Tensor, got ndarray"),
     (lambda t: t.fill_("1"), TypeError, r"fill_: expected a real number, got str"),
