@@ -13,6 +13,7 @@ from .function import Function
 
 class BroadcastTo(Function):
     """y = x repeated along broadcast axes;  dx = sum_to(gy, x.shape)."""
+    output_is_view = True
 
     def __init__(self, shape):
         self.shape = shape
@@ -27,6 +28,7 @@ class BroadcastTo(Function):
 class SumTo(Function):
     """y = x summed over the axes that broadcasting added or stretched from 1, so that
     y.shape == shape;  dx = broadcast_to(gy, x.shape)."""
+    output_is_view = True  # when no axis is summed, y is x reshaped
 
     def __init__(self, shape):
         self.shape = shape

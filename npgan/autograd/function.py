@@ -36,7 +36,7 @@ FREED = ("Trying to backward through the graph a second time (or to use its grad
 
 class Function:
     retain_output = False   # backward calls self.output(): keep the output arrays
-    output_is_view = False  # output 0 views input 0's array (reshape, permute): they share a version counter
+    output_is_view = False  # output 0 may view input 0's array (reshape, ...): if so, they share a version counter
     inputs = None           # the input Tensors of a recorded call, until release()
     needs_input_grad = ()
     num_outputs = 0
@@ -55,7 +55,7 @@ class Function:
         if record:
             self.generation = max([x.generation for x in inputs])  # before the outputs take theirs
         outputs = [Tensor(a, record, self if record else None, i) for i, a in enumerate(arrays)]
-        if self.output_is_view:
+        if self.output_is_view and np.may_share_memory(arrays[0], inputs[0].data):
             outputs[0]._version_counter = inputs[0]._version_counter
         if record:
             self._keep(inputs, outputs, arrays)

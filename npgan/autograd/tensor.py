@@ -3,7 +3,8 @@
 A tensor made by an op while gradients are recorded keeps ``creator`` (the ``Function``
 instance) and ``output_index``; leaves have ``creator is None``. ``_version`` counts the
 in-place writes into its array made through npgan's API (``npgan.autograd.inplace``);
-tensors sharing one array (``detach()``, reshape and permute views) share the counter.
+tensors sharing one array (``detach()``, the views reshape, permute and expand make)
+share the counter.
 
 The operators and methods (``+``, ``@``, ``.sum()``, ``.mul_()``, ...) are not written
 here: ``npgan.ops.tensor_methods`` attaches them when npgan is imported, from one table

@@ -4,7 +4,8 @@ cat and stack. Each backward is another shape op, so all orders of derivative wo
 Broadcasting and its undo (``BroadcastTo``, ``SumTo``, ``sum_to``) live in
 ``npgan.autograd.broadcast``, because the engine undoes broadcasting with them; they are
 imported here, so ``npgan.broadcast_to`` and ``npgan.sum_to`` keep their names. Reshape
-and permute return views of their input's array, so they share its version counter.
+and permute return views of their input's array (when NumPy can), which then share its
+version counter.
 """
 from collections.abc import Sequence
 

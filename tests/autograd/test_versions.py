@@ -243,3 +243,27 @@ def test_in_place_arithmetic_needs_a_float_tensor_and_read_only_arrays_are_refus
     view = ng.tensor([1.0, 2.0]).expand(3, 2)  # a broadcast view is read-only
     with pytest.raises(ValueError, match="fill_: the tensor's array .* is read-only"):
         view.fill_(0.0)
+
+
+def test_a_broadcast_view_shares_its_input_counter_even_where_the_walk_does_not_reach_the_input():
+    """grad(z, [w]) walks only Mul, which kept y = x.expand(...), a view of x's memory:
+    y must see x's write, or gw = gy * y would silently use the new x."""
+    x, w = f64([1.0, 2.0]), f64(np.ones((3, 2)))
+    y = x.expand(3, 2)
+    z = (y * w).sum()
+    with ng.no_grad():
+        x.mul_(2.0)
+    with pytest.raises(RuntimeError, match=r"Mul\.backward: its input 0 \(made by BroadcastTo"):
+        ng.grad(z, [w])
+
+
+def test_a_reshape_that_copies_keeps_its_own_counter():
+    x = f64(np.arange(6.0).reshape(2, 3))
+    t = x.T.reshape(6)  # x.T is not contiguous: NumPy copies, so t does not alias x
+    assert not np.shares_memory(t.data, x.data)
+    y = (x * x).sum()
+    with ng.no_grad():
+        t.detach().mul_(0.0)  # writes t's own array, not x's
+    assert x._version == 0
+    y.backward()
+    np.testing.assert_array_equal(x.grad.data, 2 * np.arange(6.0).reshape(2, 3))
