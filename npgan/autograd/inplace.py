@@ -77,7 +77,7 @@ def _operand(t, other, op):
 
 
 def _written(t):
-    t._version_counter[0] += 1
+    increment_version(t)
     return t
 
 
