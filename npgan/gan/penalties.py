@@ -50,9 +50,10 @@ def r1_penalty(critic, real, gamma=10.0):
 
 
 def clip_weights(parameters, c=0.01):
-    """WGAN's weight clipping: every critic weight into [-c, c], in place."""
+    """WGAN's weight clipping: every critic weight into [-c, c], in place (counted as an
+    in-place write, so a graph that saw the old weights refuses to backward through them)."""
     if c <= 0:
         raise ValueError(f"clip_weights: c must be positive, got {c}")
     with no_grad():
         for p in parameters:
-            np.clip(p.data, -c, c, out=p.data)
+            p.clamp_(-c, c)

@@ -122,3 +122,12 @@ def test_r1_penalty_and_weight_clipping():
     p = ng.tensor([[-0.5, 0.003, 0.2]], requires_grad=True)
     gan.clip_weights([p], 0.01)
     np.testing.assert_allclose(p.data, [[-0.01, 0.003, 0.01]])
+
+
+def test_weight_clipping_counts_as_an_in_place_write():
+    """A graph recorded before the clipping refuses to backward through the old weights."""
+    p = ng.tensor([[-0.5, 0.003, 0.2]], dtype=np.float64, requires_grad=True)
+    loss = (p * p).sum()
+    gan.clip_weights([p], 0.01)
+    with pytest.raises(RuntimeError, match="changed in place"):
+        loss.backward()
