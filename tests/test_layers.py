@@ -100,3 +100,9 @@ def test_no_private_name_is_imported_across_packages(path):
             continue
         private = [p for p in parts[1:] if p.startswith("_")] + [n for n in names if n.startswith("_")]
         assert not private, f"{path.relative_to(ROOT)}:{line} imports private {private} from {target}"
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_every_module_says_what_it_is_for(path):
+    doc = ast.get_docstring(ast.parse(path.read_text(), str(path)))
+    assert doc and len(doc.split()) >= 5, f"{path.relative_to(ROOT)} has no docstring saying what it is for"
