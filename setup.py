@@ -31,7 +31,7 @@ class OptionalBuildExt(build_ext):
             "the 'c' backend will be unavailable, numpy/numba backends still work.\n")
 
 
-# npgan sweep runs on Dask; its tests belong to the suite, so the test extra installs it too
+# npgan sweep runs on Dask; its tests belong to the suite, so the test extra installs Dask too
 SWEEP = ["dask[distributed]>=2024.1"]
 
 setup(
@@ -43,7 +43,7 @@ setup(
     install_requires=["numpy>=1.24", "cffi>=1.15", "numba>=0.58", "matplotlib>=3.6", "tqdm>=4.60"],
     extras_require={
         "test": ["pytest>=7", "hypothesis>=6", *SWEEP],
-        "sweep": SWEEP,
+        "sweep": [*SWEEP, "bokeh>=3.1"],  # bokeh: Dask's dashboard
         # peers for benchmarks/bench_steps.py and bench_conv.py (never runtime dependencies)
         "bench": ["threadpoolctl>=3", "torch==2.13.0", "dezero==0.0.13"],
     },

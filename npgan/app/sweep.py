@@ -27,6 +27,7 @@ number of threads. Dask (``pip install 'npgan[sweep]'``) is imported here only.
 """
 import argparse
 import dataclasses
+import importlib.util
 import itertools
 import json
 import logging
@@ -54,6 +55,7 @@ RESULT = "eval.json"       # a run's score: its presence marks the run finished
 LOG = "sweep.log"          # what the run's tasks printed, and their tracebacks
 MANIFEST = "sweep.json"    # marks OUT as a sweep, and records the last command
 OWN_FLAGS = ("model", "data", "seed", "steps")  # fields with a flag of their own, not --set
+THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
 SCHEDULER = re.compile(r"^[a-z][a-z0-9+]*://\S+$")
 
 
@@ -123,8 +125,8 @@ def plan(models, datas, seeds, steps, settings):
     combos = list(itertools.product(*[[(key, v) for v in values] for key, values in settings]))
     tasks = []
     for model, data, combo, seed in itertools.product(models, datas or [None], combos, range(seeds)):
-        given = dict(combo, model=model, seed=seed, **({} if data is None else {"data": data}),
-                     **({} if steps is None else {"steps": steps}))
+        given = {"model": model, **({} if data is None else {"data": data}),
+                 **({} if steps is None else {"steps": steps}), **dict(combo), "seed": seed}
         try:
             config = TrainConfig(**given).resolved()
             if seed == 0:
@@ -209,6 +211,7 @@ def run_task(config, run_dir, backend=None):
     with _ONE_TASK_AT_A_TIME:
         os.makedirs(run_dir, exist_ok=True)
         log = _logger(os.path.join(run_dir, LOG))
+        log("threads: " + " ".join(f"{name}={os.environ.get(name, 'unset')}" for name in THREADS))
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("default")
             try:
@@ -259,9 +262,13 @@ def connect(scheduler, workers):
     return distributed.Client(cluster), cluster, f"a LocalCluster of {workers} worker(s), one thread each"
 
 
-def _dashboard(client):
-    """The dashboard's address when the scheduler serves one (it needs bokeh), else None."""
-    return client.dashboard_link if "dashboard" in client.scheduler_info().get("services", {}) else None
+def _dashboard(client, local):
+    """The dashboard's address when the scheduler serves one (whose pages need bokeh), else None."""
+    if "dashboard" not in client.scheduler_info().get("services", {}):
+        return None
+    if local and importlib.util.find_spec("bokeh") is None:
+        return f"{client.dashboard_link} (its pages need bokeh: pip install 'bokeh>=3.1')"
+    return client.dashboard_link
 
 
 def _error(exc):
@@ -336,7 +343,7 @@ def run(args):
     try:
         if pending:
             client, cluster, where = connect(scheduler, min(workers or os.cpu_count() or 1, len(pending)))
-            dashboard = _dashboard(client)
+            dashboard = _dashboard(client, cluster is not None)
             print(f"on {where}" + (f"; dashboard: {dashboard}" if dashboard else ""))
         with rundir.locked(out, log=print):
             with atomic_write(os.path.join(out, MANIFEST), "w") as f:
