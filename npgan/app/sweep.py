@@ -40,7 +40,8 @@ import time
 import traceback
 import warnings
 
-from ..atomic import atomic_write
+from ..atomic import TEMP_PREFIX, atomic_write
+from ..kernels import get_backend, set_backend
 from .checks import ConfigError, check_int
 from .cli import add_config_arguments, flag
 from .evaluate import evaluate_checkpoint
@@ -149,7 +150,7 @@ def _as_json(value):
 
 
 def _ours(name):
-    return name in (LOCK, LOG, RESULT) or name.startswith(".npgan-tmp-")
+    return name in (LOCK, LOG, RESULT) or name.startswith(TEMP_PREFIX)
 
 
 def read_result(run_dir, config):
@@ -204,20 +205,19 @@ def _logger(path):
     return log
 
 
-def run_task(config, run_dir, backend=None):
-    """Train the run ``config`` (a TrainConfig as JSON) in ``run_dir``, resuming from its
-    checkpoint when it has one, score it with ``npgan eval``'s protocol and save the score
-    as eval.json; returns the score. Warnings and a traceback go to the run's sweep.log."""
+def run_task(config, run_dir, backend):
+    """Train the run ``config`` (a TrainConfig as JSON) in ``run_dir`` with the kernel
+    ``backend``, resuming from its checkpoint when it has one, score it with ``npgan eval``'s
+    protocol and save the score as eval.json; returns the score. Warnings and a traceback
+    go to the run's sweep.log."""
     with _ONE_TASK_AT_A_TIME:
         os.makedirs(run_dir, exist_ok=True)
         log = _logger(os.path.join(run_dir, LOG))
-        log("threads: " + " ".join(f"{name}={os.environ.get(name, 'unset')}" for name in THREADS))
+        log(f"backend {backend}, threads: " + " ".join(f"{name}={os.environ.get(name, 'unset')}" for name in THREADS))
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("default")
             try:
-                if backend:
-                    from ..kernels import set_backend
-                    set_backend(backend)
+                set_backend(backend)  # the sweep's, also on a worker that ran another sweep's tasks
                 if os.path.isfile(os.path.join(run_dir, CHECKPOINT)):
                     log(f"resuming {rundir.describe_run(run_dir)}")
                     train(config, run_dir, resume=True, progress=False, log=log)
@@ -336,9 +336,11 @@ def run(args):
     out = args.out
     finished, pending = survey(out, tasks)
     outcomes = dict(finished)
-    print(f"npgan sweep: {len(tasks)} runs, {len(finished)} finished already, {len(pending)} to run "
-          f"({sum(os.path.isfile(os.path.join(out, RUNS, t.name, CHECKPOINT)) for t in pending)} of them "
-          f"resume from a checkpoint)")
+    if pending:
+        _dask()  # installed? (before anything is said or started)
+    resuming = sum(os.path.isfile(os.path.join(out, RUNS, t.name, CHECKPOINT)) for t in pending)
+    print(f"npgan sweep: {len(tasks)} run{'s' if len(tasks) != 1 else ''}, {len(finished)} finished already, "
+          f"{len(pending)} to run ({resuming} of them resume from a checkpoint)")
     client = cluster = None
     try:
         if pending:
@@ -350,12 +352,12 @@ def run(args):
                 json.dump({"kind": "npgan-sweep", "model": args.model, "data": args.data, "seeds": args.seeds,
                            "steps": args.steps, "set": args.set, "runs": [t.name for t in tasks]}, f, indent=2)
             if pending:
-                outcomes.update(execute(client, pending, out, args.backend, not args.no_progress,
+                outcomes.update(execute(client, pending, out, get_backend(), not args.no_progress,
                                         len(finished), len(tasks)))
             table, written = write_report(out, tasks, outcomes)
     except KeyboardInterrupt:
-        print(f"npgan sweep: interrupted. Rerun the same command to go on: finished runs are kept, the others "
-              f"resume from their last checkpoints", file=sys.stderr)
+        print("npgan sweep: interrupted. Rerun the same command to go on: finished runs are kept, the others "
+              "resume from their last checkpoints", file=sys.stderr)
         return 128 + signal.SIGINT
     finally:
         if client is not None:
