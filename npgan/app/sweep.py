@@ -21,9 +21,13 @@ table equals an uninterrupted sweep's, bit for bit. A run that fails (NaN, or it
 
 Workers: by default a ``LocalCluster`` started for the sweep, one single-threaded worker
 process per core, each with one BLAS thread (the ``OMP/MKL/OPENBLAS_NUM_THREADS=1`` that
-Dask's nannies set, ``distributed.nanny.pre-spawn-environ``) and ``NUMBA_NUM_THREADS=1``.
-npgan's random state is per process, so a worker runs one npgan task at a time, whatever its
-number of threads. Dask (``pip install 'npgan[sweep]'``) is imported here only.
+Dask's nannies set, ``distributed.nanny.pre-spawn-environ``) and ``NUMBA_NUM_THREADS=1``;
+every task also calls ``set_num_threads(1)``. Dask's nannies also set glibc's
+``MALLOC_TRIM_THRESHOLD_``, so the sweep does not tune malloc as ``npgan train`` does
+(``kernels/allocator.py`` yields to any such setting): the same numbers; the speed of large
+models may differ (not measured). npgan's random state is per process, so a worker runs one
+npgan task at a time, whatever its number of threads. Dask (``pip install 'npgan[sweep]'``)
+is imported here only.
 """
 import argparse
 import dataclasses
@@ -41,7 +45,7 @@ import traceback
 import warnings
 
 from ..atomic import TEMP_PREFIX, atomic_write
-from ..kernels import get_backend, set_backend
+from ..kernels import get_backend, set_backend, set_num_threads
 from .checks import ConfigError, check_int
 from .cli import add_config_arguments, flag
 from .evaluate import evaluate_checkpoint
@@ -218,6 +222,7 @@ def run_task(config, run_dir, backend):
             warnings.simplefilter("default")
             try:
                 set_backend(backend)  # the sweep's, also on a worker that ran another sweep's tasks
+                set_num_threads(1)    # C, Numba (and BLAS, with threadpoolctl) loops: one core per task
                 if os.path.isfile(os.path.join(run_dir, CHECKPOINT)):
                     log(f"resuming {rundir.describe_run(run_dir)}")
                     train(config, run_dir, resume=True, progress=False, log=log)
