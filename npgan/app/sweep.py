@@ -30,6 +30,7 @@ npgan task at a time, whatever its number of threads. Dask (``pip install 'npgan
 is imported here only.
 """
 import argparse
+import collections
 import dataclasses
 import importlib.util
 import itertools
@@ -146,6 +147,9 @@ def plan(models, datas, seeds, steps, settings):
         chosen = [f"{key}={_show(value, 'x')}" for key, value in varied]
         tasks.append(Task(_dir_name([model, config.data, *chosen, f"seed{seed}"]), " ".join([model, *chosen]),
                           config, varied))
+    shared = next((name for name, n in collections.Counter(t.name for t in tasks).items() if n > 1), None)
+    if shared:
+        raise ConfigError("set", f"two runs would share the directory runs/{shared} (one value given twice?)")
     return tasks
 
 

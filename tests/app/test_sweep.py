@@ -178,6 +178,7 @@ BAD = [
     (["--model", "gan", "--set", "lr=1e-4,"], "--set: '1e-4,': an empty item"),
     (["--model", "gan", "--set", "lr=-1"], "--set: lr: must be > 0.0, got -1.0 (in the runs of --model gan --lr -1.0)"),
     (["--model", "gan", "--set", "seed=1"], "--set: seed: give it as --seeds"),
+    (["--model", "gan", "--set", "lr=1e-4,0.0001"], "--set: two runs would share the directory runs/gan-ring8-lr=0.0001"),
     (["--model", "gan", "--set", "lr=1e-4", "--set", "lr=2e-4"], "--set: lr is set twice"),
     (["--model", "gan,wgan-gp", "--set", "gp_lambda=1"], "--set: gp_lambda: model 'gan' plays 'minimax'"),
     (["--model", "pacgan", "--set", "pack=2,3"], "--set: pack: pack = 3 must divide batch_size = 256"),
