@@ -138,9 +138,10 @@ def plan(models, datas, seeds, steps, settings):
             if seed == 0:
                 build(config)  # what make_trainer refuses (a conditional model without labels, ...)
         except ConfigError as exc:
-            field, reason = ("set", f"{exc.field}: {exc.reason}") if exc.field in dict(combo) else (exc.field,
-                                                                                                  exc.reason)
-            raise ConfigError(field, f"{reason} (in the runs of {_describe(given)})") from None
+            reason = f"{exc.reason} (in the runs of {_describe(given)})"
+            if exc.field in dict(combo):  # a value of --set: name that flag
+                raise ConfigError("set", f"{exc.field}: {reason}") from None
+            raise ConfigError(exc.field, reason) from None
         except ValueError as exc:
             raise ValueError(f"{exc} (in the runs of {_describe(given)})") from None
         varied = tuple((key, value) for key, value in combo if key in swept)
@@ -265,7 +266,7 @@ def connect(scheduler, workers):
     if scheduler:
         client = distributed.Client(scheduler, timeout="20s")
         n = len(client.scheduler_info()["workers"])
-        return client, None, f"the Dask scheduler at {scheduler} ({n} workers now)"
+        return client, None, f"the Dask scheduler at {scheduler} ({n} worker(s) now)"
     cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                        silence_logs=logging.CRITICAL, env={"NUMBA_NUM_THREADS": "1"})
     return distributed.Client(cluster), cluster, f"a LocalCluster of {workers} worker(s), one thread each"
@@ -289,8 +290,9 @@ def execute(client, tasks, out, backend, progress, initial, total):
     distributed = _dask()
     from tqdm import tqdm
 
-    futures = {client.submit(run_task, t.config.to_json(), os.path.join(out, RUNS, t.name), backend,
-                             pure=False): t for t in tasks}
+    runs = os.path.join(os.path.abspath(out), RUNS)  # a worker's working directory may be another
+    futures = {client.submit(run_task, t.config.to_json(), os.path.join(runs, t.name), backend, pure=False): t
+               for t in tasks}
     outcomes = {}
     with tqdm(total=total, initial=initial, unit="run", disable=not progress, dynamic_ncols=True) as bar:
         for future in distributed.as_completed(futures):

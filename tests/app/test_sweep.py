@@ -37,10 +37,15 @@ RUNS = ["gan-ring8-seed0", "gan-ring8-seed1", "pacgan-ring8-seed0", "pacgan-ring
 
 @pytest.fixture(scope="module")
 def scheduler():
-    """A LocalCluster of 2 single-threaded worker processes, shared by the tests that pass --scheduler."""
+    """A LocalCluster of 2 single-threaded worker processes, shared by the tests that pass --scheduler.
+    Its nannies write Dask's worker settings (OMP_NUM_THREADS, MALLOC_TRIM_THRESHOLD_, ...) into
+    this process's environment: the other tests get theirs back."""
+    environ = dict(os.environ)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                                   silence_logs=logging.CRITICAL) as cluster:
         yield cluster.scheduler_address
+    os.environ.clear()
+    os.environ.update(environ)
 
 
 def sweep_main(argv):
