@@ -31,6 +31,9 @@ class OptionalBuildExt(build_ext):
             "the 'c' backend will be unavailable, numpy/numba backends still work.\n")
 
 
+# npgan sweep runs on Dask; its tests belong to the suite, so the test extra installs Dask too
+SWEEP = ["dask[distributed]>=2024.1"]
+
 setup(
     name="npgan",
     version="0.1.0",
@@ -39,7 +42,8 @@ setup(
     python_requires=">=3.10",
     install_requires=["numpy>=1.24", "cffi>=1.15", "numba>=0.58", "matplotlib>=3.6", "tqdm>=4.60"],
     extras_require={
-        "test": ["pytest>=7", "hypothesis>=6"],
+        "test": ["pytest>=7", "hypothesis>=6", *SWEEP],
+        "sweep": [*SWEEP, "bokeh>=3.1"],  # bokeh: Dask's dashboard
         # peers for benchmarks/bench_steps.py and bench_conv.py (never runtime dependencies)
         "bench": ["threadpoolctl>=3", "torch==2.13.0", "dezero==0.0.13"],
     },

@@ -1,4 +1,4 @@
-"""The ``npgan`` command line: ``train``, ``sample``, ``eval``, ``export``.
+"""The ``npgan`` command line: ``train``, ``sample``, ``eval``, ``sweep``, ``export``.
 
 ``npgan train`` with no arguments is the main job: WGAN-GP on the 8-Gaussian ring, a
 quick run that ends by printing where its pictures are. Its hyper-parameter flags are made
@@ -60,6 +60,15 @@ def _show(value):
     return " ".join(map(str, value)) if isinstance(value, tuple) else str(value)
 
 
+def add_config_arguments(parser):
+    """One flag per TrainConfig field (``npgan train``'s, and what ``npgan sweep --set`` parses)."""
+    from .presets import TrainConfig
+
+    for f in dataclasses.fields(TrainConfig):
+        name, kw = _field_argument(f)
+        parser.add_argument(name, **kw)
+
+
 def _train(args):
     from .presets import PRESETS, TrainConfig
     from .run import train
@@ -119,7 +128,6 @@ def _sample(args):
 
 
 def build_parser():
-    from .presets import TrainConfig
     from ..kernels import BACKENDS
 
     common = argparse.ArgumentParser(add_help=False)
@@ -132,9 +140,7 @@ def build_parser():
                            description="Train a GAN; writes config, metrics, sample grids, a loss curve and "
                                        "checkpoints to --out. Ctrl-C saves a checkpoint and prints the command "
                                        "that resumes.")
-    for f in dataclasses.fields(TrainConfig):
-        name, kw = _field_argument(f)
-        train.add_argument(name, **kw)
+    add_config_arguments(train)
     train.add_argument("--out", default=None, help="run directory (default runs/MODEL)")
     train.add_argument("--resume", action="store_true",
                        help="continue the run in --out with its own settings (--steps N may extend it)")
@@ -155,7 +161,9 @@ def build_parser():
 
     from .evaluate import add_eval_parser
     from .export import add_export_parser
+    from .sweep import add_sweep_parser
     add_eval_parser(sub, [common])
+    add_sweep_parser(sub, [common])
     add_export_parser(sub, [common])
     return parser
 
