@@ -20,3 +20,7 @@ from .minibatch import MinibatchDiscrimination, MinibatchStdDev  # noqa: E402
 from .virtual_batch_norm import ReferenceBatchNorm, VirtualBatchNorm, WithReferenceBatch  # noqa: E402
 __all__ += ["MinibatchDiscrimination", "MinibatchStdDev", "ReferenceBatchNorm", "VirtualBatchNorm",
             "WithReferenceBatch"]
+
+# domain-adversarial training's gradient reversal layer (seed 004; Ganin et al., 2016)
+from .gradient_reversal import GradientReversal  # noqa: E402
+__all__ += ["GradientReversal"]

@@ -13,3 +13,7 @@ __all__ = ["abs", "add", "amax", "amin", "binary_cross_entropy_with_logits", "br
            "div", "exp", "flatten", "getitem", "leaky_relu", "linear", "log", "matmul", "max", "maximum", "mean",
            "min", "minimum", "mse_loss", "mul", "neg", "pow", "relu", "reshape", "permute", "sigmoid", "softplus",
            "sqrt", "squeeze", "stack", "sub", "sum", "sum_to", "tanh", "transpose", "unsqueeze", "var", "where"]
+
+# domain-adversarial training's identity with a reversed gradient (seed 004)
+from .gradient_reversal import grad_reverse  # noqa: E402
+__all__ += ["grad_reverse"]
