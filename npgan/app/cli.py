@@ -1,4 +1,4 @@
-"""The ``npgan`` command line: ``train``, ``sample``, ``eval``, ``sweep``, ``export``.
+"""The ``npgan`` command line: ``train``, ``sample``, ``eval``, ``sweep``, ``export``, ``adapt``.
 
 ``npgan train`` with no arguments is the main job: WGAN-GP on the 8-Gaussian ring, a
 quick run that ends by printing where its pictures are. Its hyper-parameter flags are made
@@ -159,12 +159,14 @@ def build_parser():
     sample.add_argument("--seed", type=int, default=0)
     sample.set_defaults(run=_sample)
 
+    from .adapt import add_adapt_parser
     from .evaluate import add_eval_parser
     from .export import add_export_parser
     from .sweep import add_sweep_parser
     add_eval_parser(sub, [common])
     add_sweep_parser(sub, [common])
     add_export_parser(sub, [common])
+    add_adapt_parser(sub, [common])
     return parser
 
 
@@ -194,7 +196,7 @@ def main(argv=None):
         print(f"{prog}: error: {flag(exc.field)}: {exc.reason}", file=sys.stderr)
     except Interrupted as exc:
         print(f"{prog}: stopped by {signal.Signals(exc.signum).name} at step {exc.step}; checkpoint saved.\n"
-              f"resume with: npgan train --out {shlex.quote(exc.out)} --resume", file=sys.stderr)
+              f"resume with: {prog} --out {shlex.quote(exc.out)} --resume", file=sys.stderr)
         return 128 + exc.signum
     except KeyboardInterrupt:
         print(f"{prog}: interrupted; nothing new was saved", file=sys.stderr)

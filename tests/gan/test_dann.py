@@ -1,0 +1,129 @@
+"""DANN: the schedules of the paper, the networks' shapes, seed 004's update equations
+(the reversal gives G_f dL_y - lambda dL_d, G_d dL_d, G_y dL_y), the domain accuracy, and
+a resumed trainer continuing the identical trajectory."""
+import math
+
+import numpy as np
+import pytest
+
+import npgan as ng
+from npgan.autograd.engine import grad
+from npgan.data.domains import get_domains
+from npgan.gan.dann import DANN, DANNTrainer, annealed_lr, dann_lambda, evaluate
+
+DOMAIN = get_domains("digits-textured")
+
+
+def test_lambda_schedule_is_the_papers():
+    assert dann_lambda(0.0) == 0.0
+    for p in (0.05, 0.3, 1.0):
+        assert dann_lambda(p) == pytest.approx(2 / (1 + math.exp(-10 * p)) - 1, rel=1e-15)
+    assert dann_lambda(1.0) == pytest.approx(0.9999092, abs=1e-7)
+    values = [dann_lambda(p) for p in np.linspace(0, 1, 11)]
+    assert all(b > a for a, b in zip(values, values[1:]))
+
+
+def test_learning_rate_schedule_is_the_papers():
+    assert annealed_lr(0.0) == 0.01
+    assert annealed_lr(1.0) == pytest.approx(0.01 / 11 ** 0.75, rel=1e-15)
+    assert annealed_lr(0.5, lr0=0.1) == pytest.approx(0.1 / 6 ** 0.75, rel=1e-15)
+
+
+def test_networks_give_label_and_domain_logits():
+    ng.manual_seed(0)
+    model = DANN()
+    label_logits, domain_logits = model(ng.tensor(DOMAIN.source(3, 0)[0]))
+    assert label_logits.shape == (3, 10) and domain_logits.shape == (3, 1)
+    assert isinstance(model.reversal, ng.nn.GradientReversal)
+
+
+def _groups(model):
+    return {name: list(getattr(model, name).parameters())
+            for name in ("features", "label_classifier", "domain_classifier")}
+
+
+@pytest.mark.parametrize("method,lambda_", [("dann", 0.7), ("source-only", 0.0)])
+def test_one_backward_gives_seed_004s_three_updates(method, lambda_):
+    """Through the reversal, one backward of L_y + L_d gives theta_f: dL_y - lambda dL_d,
+    theta_y: dL_y, theta_d: dL_d; each part is computed separately without it (lambda = -1
+    makes R the identity) as the reference. Source-only (lambda = 0): theta_f gets dL_y alone."""
+    ng.manual_seed(1)
+    model = DANN().double()
+    trainer = DANNTrainer(model, DOMAIN.source, DOMAIN.target, steps=10, method=method, batch_size=3)
+    (xs, ys), xt = DOMAIN.source(3, 2), DOMAIN.target(3, 3)
+    groups = _groups(model)
+    params = [p for g in groups.values() for p in g]
+    model.reversal.lambda_ = lambda_
+    label_loss, domain_loss = trainer.losses(xs, ys, xt)
+    combined = grad(label_loss + domain_loss, params, allow_unused=True)
+    model.reversal.lambda_ = -1.0  # the identity: plain derivatives
+    label_loss, domain_loss = trainer.losses(xs, ys, xt)
+    d_label = grad(label_loss, params, allow_unused=True)
+    label_loss, domain_loss = trainer.losses(xs, ys, xt)
+    d_domain = grad(domain_loss, params, allow_unused=True)
+    i = 0
+    for name, group in groups.items():
+        for _ in group:
+            gy = 0.0 if d_label[i] is None else d_label[i].data
+            gd = 0.0 if d_domain[i] is None else d_domain[i].data
+            expected = {"features": gy - lambda_ * gd, "label_classifier": gy, "domain_classifier": gd}[name]
+            np.testing.assert_allclose(combined[i].data, expected, rtol=1e-10, atol=1e-14, err_msg=name)
+            i += 1
+    assert np.abs(d_domain[0].data).max() > 0  # the domain loss does reach G_f
+
+
+def test_domain_loss_is_the_sum_of_the_two_domains_mean_bce():
+    """L_d = 1/n sum_source BCE(d = 0) + 1/n' sum_target BCE(d = 1), as seed 004's E."""
+    ng.manual_seed(2)
+    model = DANN().double()
+    trainer = DANNTrainer(model, DOMAIN.source, DOMAIN.target, steps=10, batch_size=2)
+    (xs, ys), xt = DOMAIN.source(2, 4), DOMAIN.target(3, 5)
+    _, domain_loss = trainer.losses(xs, ys, xt)
+    with ng.no_grad():
+        _, logits = model(ng.tensor(np.concatenate([xs, xt]).astype(np.float64)))
+    d = logits.data[:, 0]
+    softplus = np.logaddexp(0, d)
+    expected = softplus[:2].mean() + (softplus[2:] - d[2:]).mean()  # -log(1 - s(d)), -log s(d)
+    assert domain_loss.item() == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("bias,n_source,n_target,accuracy", [(8.0, 3, 1, 0.25), (-8.0, 3, 1, 0.75),
+                                                               (8.0, 2, 2, 0.5)])
+def test_domain_accuracy_counts_source_as_zero_and_target_as_one(bias, n_source, n_target, accuracy):
+    ng.manual_seed(3)
+    model = DANN()
+    last = model.domain_classifier[-1]
+    last.weight.data[...] = 0
+    last.bias.data[...] = bias  # every image called "target" (bias > 0) or "source"
+    scores = evaluate(model, DOMAIN.source(n_source, 6), DOMAIN.target_labelled(n_target, 7))
+    assert scores["domain_accuracy"] == accuracy
+
+
+def test_resumed_trainer_continues_the_identical_trajectory():
+    def fresh():
+        ng.manual_seed(4)
+        return DANNTrainer(DANN(), DOMAIN.source, DOMAIN.target, steps=4, batch_size=4, seed=5)
+
+    straight = fresh()
+    for _ in range(4):
+        last = straight.step()
+    first = fresh()
+    for _ in range(2):
+        first.step()
+    state = first.state_dict()
+    resumed = fresh()
+    resumed.load_state_dict(state)
+    for _ in range(2):
+        again = resumed.step()
+    assert again == last
+    for key, value in straight.model.state_dict().items():
+        np.testing.assert_array_equal(resumed.model.state_dict()[key], value, err_msg=key)
+
+
+def test_schedule_follows_progress_and_source_only_keeps_lambda_zero():
+    dann = DANNTrainer(DANN(), DOMAIN.source, DOMAIN.target, steps=100, lr=0.02)
+    assert dann.schedule(50) == (dann_lambda(0.5), annealed_lr(0.5, 0.02))
+    only = DANNTrainer(DANN(), DOMAIN.source, DOMAIN.target, steps=100, method="source-only")
+    assert only.schedule(50)[0] == 0.0
+    with pytest.raises(ValueError, match="DANNTrainer: method must be one of"):
+        DANNTrainer(DANN(), DOMAIN.source, DOMAIN.target, steps=100, method="adda")
