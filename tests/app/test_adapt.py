@@ -1,0 +1,131 @@
+"""``npgan adapt`` in-process: --help, a tiny run's files, refusing to replace a run,
+resume continuing the identical trajectory, one-line errors (exit 2) that write nothing,
+and models and data that do not go together."""
+import numpy as np
+import pytest
+
+from npgan.app import cli
+from npgan.app.adapt import AdaptConfig, load_adapt_run
+from npgan.serialization import load_checkpoint
+
+TINY = ["--batch-size", "4", "--eval-size", "10", "--eval-every", "2", "--checkpoint-every", "2", "--log-every", "1",
+        "--no-progress"]
+
+
+def adapt(out, *flags, steps=4):
+    return cli.main(["adapt", "--steps", str(steps), "--out", str(out), *TINY, *flags])
+
+
+def one_line_error(capsys, *needles):
+    err = capsys.readouterr().err.strip()
+    assert "Traceback" not in err and len(err.splitlines()) == 1, err
+    for needle in needles:
+        assert needle in err, err
+    return err
+
+
+def test_help_lists_every_setting_with_its_default(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")  # no line breaks inside a default
+    assert cli.main(["adapt", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for name in ("--model", "--data", "--steps", "--optimizer", "--lr", "--gamma", "--seed", "--resume",
+                 "--overwrite", "--eval-size"):
+        assert name in text, name
+    assert "(default: dann)" in text and "(default: digits-textured)" in text
+
+
+def test_a_run_writes_its_files_and_the_held_out_accuracies(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert adapt(out) == 0
+    printed = capsys.readouterr().out
+    assert "held-out accuracy: target" in printed and "domain classifier" in printed
+    for name in ("config.json", "metrics.csv", "loss_curve.png", "checkpoint.npz"):
+        assert (out / name).is_file(), name
+    rows = (out / "metrics.csv").read_text().splitlines()
+    assert rows[0].startswith("step,label_loss,domain_loss,lambda,lr,source_accuracy,target_accuracy,domain_accuracy")
+    assert len(rows) == 5 and rows[2].split(",")[6] != "" and rows[1].split(",")[6] == ""  # evaluated at 2, 4
+    state = load_checkpoint(str(out / "checkpoint.npz"))
+    assert state["kind"] == "npgan-adapt-run" and state["trainer"]["step"] == 4
+    assert state["config"]["model"] == "dann"
+
+
+def test_an_existing_run_is_refused_and_untouched(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert adapt(out) == 0
+    capsys.readouterr()
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    assert adapt(out) == 2
+    one_line_error(capsys, "already holds a dann run on digits-textured at step 4 of 4", "--resume")
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
+    assert adapt(out, "--overwrite", "--model", "source-only") == 0
+    assert load_checkpoint(str(out / "checkpoint.npz"))["config"]["model"] == "source-only"
+
+
+def test_resume_from_mid_run_gives_the_weights_of_the_uninterrupted_run(tmp_path, capsys):
+    """A checkpoint at step 2 of a 4-step run (written as the loop writes it), resumed,
+    ends with the weights of the 4-step run that was never stopped."""
+    from npgan import random as ng_random
+    from npgan.app.adapt import KIND, make_trainer
+    from npgan.serialization import save_checkpoint
+    straight = tmp_path / "straight"
+    assert adapt(straight, "--seed", "3") == 0
+    config = AdaptConfig(steps=4, batch_size=4, eval_size=10, eval_every=2, checkpoint_every=2, log_every=1,
+                         seed=3).resolved()
+    trainer, _ = make_trainer(config)
+    trainer.step()
+    trainer.step()
+    resumed = tmp_path / "resumed"
+    resumed.mkdir()
+    save_checkpoint(str(resumed / "checkpoint.npz"), {"kind": KIND, "config": config.to_json(),
+                                                      "trainer": trainer.state_dict(),
+                                                      "npgan_rng": ng_random.get_rng_state()})
+    assert cli.main(["adapt", "--out", str(resumed), "--resume", "--no-progress"]) == 0
+    a, _, _ = load_adapt_run(str(straight))
+    b, _, _ = load_adapt_run(str(resumed))
+    assert b.step_count == 4
+    for key, value in a.model.state_dict().items():
+        np.testing.assert_array_equal(b.model.state_dict()[key], value, err_msg=key)
+    capsys.readouterr()
+    assert cli.main(["adapt", "--out", str(resumed), "--resume", "--lr", "0.5"]) == 2
+    one_line_error(capsys, "--lr 0.5 (the run has 0.001)", "only --steps may change")
+
+
+def test_resume_with_more_steps_trains_on_and_says_the_schedules_change(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert adapt(out, steps=2) == 0
+    assert cli.main(["adapt", "--out", str(out), "--resume", "--steps", "4", "--no-progress"]) == 0
+    assert "follow the progress p = step / 4 instead of step / 2" in capsys.readouterr().out
+    trainer, _, config = load_adapt_run(str(out))
+    assert trainer.step_count == 4 and config.steps == 4
+    assert [int(r.split(",")[0]) for r in (out / "metrics.csv").read_text().splitlines()[1:]] == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("flags,needles", [
+    (["--batch-size", "0"], ["--batch-size", "got 0"]),
+    (["--lr", "-1"], ["--lr", "must be > 0.0"]),
+    (["--momentum", "0.5"], ["--momentum", "adam has no momentum"]),
+    (["--data", "digits"], ["--data", "invalid choice: 'digits'"]),
+    (["--model", "dcgan"], ["--model", "invalid choice: 'dcgan'"]),
+    (["--resume", "--overwrite"], ["--overwrite", "choose one"]),
+])
+def test_bad_flags_are_one_line_errors_and_write_nothing(tmp_path, capsys, flags, needles):
+    out = tmp_path / "never"
+    assert adapt(out, *flags) == 2
+    one_line_error(capsys, *needles)
+    assert not out.exists()
+
+
+def test_gan_training_refuses_the_domain_pair_before_any_work(tmp_path, capsys):
+    out = tmp_path / "never"
+    assert cli.main(["train", "--model", "dcgan", "--data", "digits-textured", "--out", str(out)]) == 2
+    one_line_error(capsys, "--data", "unknown data set 'digits-textured'")
+    assert not out.exists()
+
+
+def test_resume_refuses_a_gan_checkpoint(tmp_path, capsys):
+    out = tmp_path / "gan"
+    assert cli.main(["train", "--model", "nsgan", "--steps", "2", "--hidden", "8", "--batch-size", "8", "--out",
+                     str(out), "--no-progress"]) == 0
+    capsys.readouterr()
+    assert cli.main(["adapt", "--out", str(out), "--resume"]) == 2
+    one_line_error(capsys, "not of an npgan adapt run")
