@@ -16,7 +16,6 @@ or other files, ``--overwrite``, the lock, atomic writes, Ctrl-C saving a checkp
     checkpoint.npz   the networks, the optimizer's state, the data stream's state, step, config
 """
 import dataclasses
-import json
 import os
 import time
 from dataclasses import asdict, dataclass, fields
@@ -70,7 +69,7 @@ class AdaptConfig:
             raise ConfigError("momentum", f"{self.momentum}: --optimizer {self.optimizer} has no momentum setting")
         check_float("gamma", self.gamma, 0.0, None)
         check_int("seed", self.seed, 0, 2 ** 63 - 1)
-        check_int("eval_size", self.eval_size, 1, 100_000)
+        check_int("eval_size", self.eval_size, 1, 20_000)
         for name in ("eval_every", "checkpoint_every", "log_every"):
             check_int(name, getattr(self, name), 1, MAX_STEPS)
         return dataclasses.replace(self)

@@ -129,3 +129,37 @@ def test_resume_refuses_a_gan_checkpoint(tmp_path, capsys):
     capsys.readouterr()
     assert cli.main(["adapt", "--out", str(out), "--resume"]) == 2
     one_line_error(capsys, "not of an npgan adapt run")
+
+
+def test_losses_that_become_non_finite_stop_and_keep_the_last_checkpoint(tmp_path, capsys, monkeypatch):
+    from npgan.gan.dann import DANNTrainer
+    real_step = DANNTrainer.step
+
+    def step(self):
+        metrics = real_step(self)
+        return {**metrics, "domain_loss": float("nan")} if self.step_count == 3 else metrics
+
+    monkeypatch.setattr(DANNTrainer, "step", step)
+    out = tmp_path / "run"
+    assert adapt(out, steps=6) == 1
+    assert "step 3: domain_loss = nan" in capsys.readouterr().err
+    assert load_checkpoint(str(out / "checkpoint.npz"))["trainer"]["step"] == 2
+
+
+def test_ctrl_c_saves_a_checkpoint_and_prints_the_adapt_resume_command(tmp_path, capsys, monkeypatch):
+    import os
+    import signal
+    from npgan.gan.dann import DANNTrainer
+    real_step = DANNTrainer.step
+
+    def step(self):
+        metrics = real_step(self)
+        if self.step_count == 3:
+            os.kill(os.getpid(), signal.SIGINT)
+        return metrics
+
+    monkeypatch.setattr(DANNTrainer, "step", step)
+    out = tmp_path / "run"
+    assert adapt(out, steps=6) == 130
+    assert f"resume with: npgan adapt --out {out} --resume" in capsys.readouterr().err
+    assert load_checkpoint(str(out / "checkpoint.npz"))["trainer"]["step"] == 3
