@@ -17,12 +17,9 @@ Schedules of the paper, with p the progress from 0 to 1:
     lambda_p = 2 / (1 + exp(-gamma p)) - 1,  gamma = 10   (0 at the start, when G_d is still noise)
     mu_p = mu_0 / (1 + alpha p)^beta,  mu_0 = 0.01, alpha = 10, beta = 0.75   (SGD, momentum 0.9)
 
-The optimizer is Adam (mu_0 = 1e-3 with the same annealing, beta1 = 0.5 as DCGAN uses for
-its adversarial game); ``optimizer="sgd"`` with ``lr=0.01`` is the paper's. Why: in
-throwaway runs of 1,200-2,000 steps (seed 0, under load) made while choosing the
-settings, the paper's SGD left the domain classifier 95-98% accurate and DANN no better
-than source-only training on the target; Adam with beta1 = 0.9 adapted a little and
-oscillated more. The measured comparison is in README.md (``npgan adapt``).
+The optimizer is Adam by default (mu_0 = 1e-3 with the same annealing, beta1 = 0.5 as
+DCGAN uses for its adversarial game); ``optimizer="sgd"`` with ``lr=0.01`` and momentum 0.9
+is the paper's. README.md has both measured (``npgan adapt``).
 
 Source-only training is the same loop with lambda = 0 throughout: G_d still learns (a
 probe of how separable the two domains' features are), but nothing reaches G_f from it.
