@@ -2,6 +2,7 @@
 (the reversal gives G_f dL_y - lambda dL_d, G_d dL_d, G_y dL_y), the domain accuracy, and
 a resumed trainer continuing the identical trajectory."""
 import math
+import os
 
 import numpy as np
 import pytest
@@ -130,6 +131,7 @@ def test_schedule_follows_progress_and_source_only_keeps_lambda_zero():
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(os.environ.get("NPGAN_SLOW") != "1", reason="minutes of training: NPGAN_SLOW=1 to run it")
 def test_dann_beats_source_only_on_the_target():
     """The README's claim for seed 0 (npgan adapt's defaults: 2,000 steps, batch 64 + 64,
     the held-out sets of ``npgan.app.adapt``): DANN reads the target better than
