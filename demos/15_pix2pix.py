@@ -34,7 +34,7 @@ from npgan.app.run import load_run, train, translate
 from npgan.data import get_dataset
 from npgan.data.paired import sobel_magnitude
 
-MODELS = (("l1", "pix2pix-l1", "L1 alone"), ("pix2pix", "pix2pix", "pix2pix (cGAN + L1)"))
+MODELS = (("l1", "pix2pix-l1", "L1 alone"), ("pix2pix", "pix2pix", "pix2pix"))
 
 
 def edge_energy(images):
