@@ -13,6 +13,7 @@ and (2) its state_dict copied entry by entry:
     MLPDiscriminator,          same submodules and forward
     PackedDiscriminator,
     gan.minibatch_models.MinibatchMLPDiscriminator,
+    gan.unet.UNet, PatchDiscriminator (pix2pix),
     nn.MinibatchDiscrimination, nn.MinibatchStdDev
 
 Values are copied exactly (float32 stays float32, float64 float64), so npgan -> torch ->
@@ -25,13 +26,14 @@ import numpy as np
 
 from . import nn
 from .gan import models
+from .gan import unet
 from .gan.minibatch_models import MinibatchMLPDiscriminator
 from .nn.utils import spectral_norm_hooks
 
 EXPORT_FORMAT = "npgan-export-v1"
 # npgan's model classes that have a torch twin in _torch_gan_classes (same name)
 NPGAN_MODELS = {c.__name__: c for c in (models.MLPGenerator, models.MLPDiscriminator, models.PackedDiscriminator,
-                                         MinibatchMLPDiscriminator)}
+                                         MinibatchMLPDiscriminator, unet.UNet, unet.PatchDiscriminator)}
 
 
 def _torch():
@@ -362,6 +364,28 @@ def _torch_gan_classes():
             s = std.reshape(n // g, -1).mean(1).reshape((n // g, 1, 1) + (1,) * (x.ndim - 2))
             return torch.cat([x, s.expand((n // g, g, 1) + tuple(x.shape[2:])).reshape((n, 1) + tuple(x.shape[2:]))], 1)
 
+    class UNet(torch.nn.Module):
+        """npgan.gan.unet.UNet: the decoder's output concatenated with the encoder's features."""
+        ATTRIBUTES = ()
+
+        def forward(self, x):
+            skips = []
+            for layer in self.down:
+                x = layer(x)
+                skips.append(x)
+            x = self.up[0](x)
+            for layer, skip in zip(self.up[1:], reversed(skips[:-1])):
+                x = layer(torch.cat([x, skip], 1))
+            return x
+
+    class PatchDiscriminator(torch.nn.Module):
+        """npgan.gan.unet.PatchDiscriminator: D(y, x) on cat(x, y)."""
+        ATTRIBUTES = ()
+
+        def forward(self, y, x):
+            return self.net(torch.cat([x, y], 1))
+
     _GAN_CLASSES = {c.__name__: c for c in (MLPGenerator, MLPDiscriminator, PackedDiscriminator,
-                                            MinibatchMLPDiscriminator, MinibatchDiscrimination, MinibatchStdDev)}
+                                            MinibatchMLPDiscriminator, MinibatchDiscrimination, MinibatchStdDev,
+                                            UNet, PatchDiscriminator)}
     return _GAN_CLASSES

@@ -17,7 +17,11 @@ TOLERANCE = {"float32": 1e-6, "float64": 1e-12}
 
 
 def _inputs(module, dataset, config, n, rng):
-    """(args of G, args of D) for a batch of ``n`` (labels for the conditional models)."""
+    """(args of G, args of D) for a batch of ``n`` (labels for the conditional models; for
+    pix2pix, G(x) and D(y, x) on image pairs)."""
+    if dataset.kind == "pairs":
+        x, y = (rng.standard_normal((n,) + dataset.shape).astype(config.dtype) for _ in range(2))
+        return (x,), (y, x)
     z = rng.standard_normal((n, config.latent_dim)).astype(config.dtype)
     x = rng.standard_normal((n,) + dataset.shape).astype(config.dtype)
     labels = rng.integers(0, 10, n) if PRESETS[config.model].conditional else None

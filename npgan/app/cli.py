@@ -83,7 +83,7 @@ def _train(args):
         config = given
         print(f"npgan train --resume: continuing the run in {out}")
     else:
-        config = TrainConfig(**given)
+        config = TrainConfig(**given).resolved()  # a bad setting: one line on stderr, before the banner
         print(f"npgan train: {model} — {PRESETS[model].why}")
     train(config, out, resume=args.resume, overwrite=args.overwrite, progress=not args.no_progress)
     print(f"pictures: {os.path.join(out, 'samples')} (sample grids), {os.path.join(out, 'loss_curve.png')}")
@@ -103,6 +103,8 @@ def _sample(args):
     if os.path.isdir(args.out):
         raise ConfigError("out", f"{args.out} is a directory")
     trainer, dataset, config = load_run(args.ckpt)
+    if dataset.kind == "pairs":
+        return _translate_held_out(args, ext, trainer, dataset, config)
     labels = None
     if trainer.num_classes is None:
         if args.label is not None:
@@ -124,6 +126,27 @@ def _sample(args):
         viz.save_scatter_2d(samples, args.out, centres=dataset.centres,
                             title=f"{config.model}, step {trainer.step_count}")
     print(f"wrote {args.n} samples of {config.model} (step {trainer.step_count}) to {args.out}")
+    return 0
+
+
+def _translate_held_out(args, ext, trainer, dataset, config):
+    """``npgan sample`` of a pix2pix run: G(x) of ``--n`` held-out inputs (with the inputs and
+    targets beside them in a PNG or an .npz)."""
+    from .run import save_triplets, translate
+
+    if args.label is not None:
+        raise ConfigError("label", f"model {config.model!r} translates image pairs: it draws no class")
+    if ext == ".png":
+        save_triplets(trainer, dataset, args.out, args.n, args.seed)
+    else:
+        inputs, targets, _ = dataset.held_out(args.n)
+        outputs = translate(trainer, inputs, args.seed)
+        with atomic_write(args.out) as f:
+            if ext == ".npy":
+                np.save(f, outputs)
+            else:
+                np.savez(f, samples=outputs, inputs=inputs, targets=targets)
+    print(f"wrote G(x) of {args.n} held-out {config.data} pairs (step {trainer.step_count}) to {args.out}")
     return 0
 
 

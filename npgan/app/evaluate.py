@@ -8,6 +8,11 @@
   often. One more real set of ``n`` gives the reference: what real digits score against
   real digits with this classifier and this ``n``, the floor a generator can reach.
 
+* Image-pair runs (pix2pix): ``n`` held-out pairs (``Dataset.held_out``), translated with
+  the U-Net's dropout on (its noise, as the paper at test time; new masks per seed): the
+  mean L1 |G(x) - y| per pixel and the classifier's accuracy on G(x) against the digits'
+  labels, beside the identity baseline (G(x) = x) and the clean targets themselves.
+
 Each seed draws new latent vectors (and new real images); the report gives the mean and
 the standard error (std / sqrt(seeds)) of every score over the seeds.
 """
@@ -21,7 +26,7 @@ from ..atomic import atomic_write
 from ..metrics.classifier import load_classifier
 from ..metrics.images import image_scores
 from ..metrics.mixture import N_SAMPLES, mode_coverage
-from .run import generate, load_run
+from .run import generate, load_run, translate
 
 N_IMAGES = 2000
 BATCH = 500            # images generated per pass: bounds the memory of the conv layers
@@ -88,6 +93,24 @@ def _evaluate_images(trainer, dataset, data, seeds, n):
             "reference": {k: reference[k] for k in IMAGE_SCORES if k in reference}, "per_seed": per_seed}
 
 
+def _translate(trainer, inputs, seed, batch=BATCH):
+    return np.concatenate([translate(trainer, inputs[i:i + batch], seed=seed * 1_000_003 + i) for i in range(0, len(inputs), batch)])
+
+
+def _pair_scores(classifier, outputs, targets, labels):
+    return {"l1": float(np.abs(outputs - targets).mean()),
+            "label_accuracy": float((classifier.predict(outputs) == labels).mean())}
+
+
+def _evaluate_pairs(trainer, dataset, seeds, n):
+    classifier = load_classifier()
+    inputs, targets, labels = dataset.held_out(n)
+    per_seed = [_pair_scores(classifier, _translate(trainer, inputs, seed), targets, labels) for seed in range(seeds)]
+    return {"classifier": classifier.checksum, "scores": _mean_and_se(per_seed, ("l1", "label_accuracy")),
+            "identity": _pair_scores(classifier, inputs, targets, labels),
+            "targets": _pair_scores(classifier, targets, targets, labels), "per_seed": per_seed}
+
+
 def evaluate_checkpoint(ckpt_path, seeds=1, n=None):
     """The metrics of the run saved at ``ckpt_path``, as a JSON-ready dict: what was
     measured (model, data, step, kind, seeds, n), ``scores`` {name: {"mean", "se"}} and
@@ -103,6 +126,8 @@ def evaluate_checkpoint(ckpt_path, seeds=1, n=None):
         head["n"] = n or N_SAMPLES
         return {**head, **_evaluate_points(trainer, dataset, seeds, head["n"])}
     head["n"] = n or N_IMAGES
+    if dataset.kind == "pairs":
+        return {**head, **_evaluate_pairs(trainer, dataset, seeds, head["n"])}
     return {**head, **_evaluate_images(trainer, dataset, config.data, seeds, head["n"])}
 
 
@@ -124,6 +149,13 @@ def format_report(result):
                   f"  modes covered        {_cell(s['modes_covered'], '{:.2f}')} / {k}",
                   f"  high-quality share   {_cell(s['high_quality'], '{:.1%}')}",
                   f"  reverse KL           {_cell(s['reverse_kl'], '{:.4f}')}"]
+        return "\n".join(lines)
+    if result["kind"] == "pairs":
+        lines += [f"held-out pairs; digit classifier sha256 {result['classifier']}; mean ± s.e. over seeds "
+                  "(dropout masks)", f"  {'':<22}{'G(x)':<22}{'identity (x)':<16}target (y)"]
+        lines += [f"  {name:<22}{_cell(s[key], fmt):<22}{fmt.format(result['identity'][key]):<16}"
+                  f"{fmt.format(result['targets'][key])}"
+                  for name, key, fmt in (("L1 per pixel", "l1", "{:.4f}"), ("label accuracy", "label_accuracy", "{:.1%}"))]
         return "\n".join(lines)
     ref = result["reference"]
     rows = [("Frechet distance", "frechet_distance", "{:.3f}"), ("IS analogue (max 10)", "inception_score", "{:.3f}"),

@@ -14,12 +14,14 @@ from typing import Optional
 from .. import optim
 from ..data import get_dataset
 from ..data import NAMES as DATA_NAMES
+from ..data.paired import PAIRINGS
 from ..gan.divergences import DIVERGENCES
 from ..gan.fgan import FGANGame
 from ..gan.games import BCEGame, HingeGame, LSGANGame, WGANGame, WGANGPGame
 from ..gan.joint import JointPass
 from ..gan.minibatch_models import FEATURES as MINIBATCH_FEATURES
 from ..gan.minibatch_models import MinibatchMLPDiscriminator
+from ..gan.unet import PatchDiscriminator, UNet
 from ..gan.models import MLPDiscriminator, MLPGenerator, PackedDiscriminator, dcgan_discriminator, dcgan_generator
 from ..gan.sngan import spectrally_normalize
 from ..gan.trainer import UPDATES
@@ -38,7 +40,7 @@ MLP_FIELDS = ("hidden", "activation")
 @dataclass(frozen=True)
 class Preset:
     game: str                 # one of GAMES
-    architecture: str         # mlp | dcgan
+    architecture: str         # mlp | dcgan | unet (pix2pix: trains on image pairs)
     data: str
     optimizer: str            # adam | rmsprop
     lr: float
@@ -61,6 +63,8 @@ class Preset:
     minibatch: str = "none"          # D's minibatch features: none | discrimination | stddev
     divergence: str = "gan"          # f-GAN's f-divergence (npgan.gan.divergences)
     spectral_norm: bool = False      # spectral normalization on every layer of D (SNGAN)
+    l1_lambda: float = 100.0         # pix2pix: weight of G's L1 distance to the target
+    adversarial: bool = True         # False: G minimizes the L1 term alone, D is never trained
 
     def __post_init__(self):
         if self.game not in GAMES:
@@ -147,6 +151,20 @@ PRESETS.update({
 })
 
 
+# pix2pix (seed 004, "Pix2Pix"; Isola et al., 2017): U-Net G, PatchGAN D on (input, output),
+# non-saturating cGAN loss + 100 L1, Adam 2e-4 with beta1 0.5 and batch 1 in the paper (64 here:
+# npgan pays per op, not per sample). The L1-only twin is the paper's "L1" ablation.
+PIX2PIX = dict(latent_dim=1, batch_size=64, steps=1500)
+PRESETS.update({
+    "pix2pix": Preset("non_saturating", "unet", "digits-edges", "adam", 2e-4, **PIX2PIX, why=(
+        "pix2pix (Isola et al., 2017): U-Net generator with dropout as its noise, PatchGAN D on the "
+        "(input, output) pair, non-saturating cGAN loss + 100 * L1; Adam 2e-4, beta1 0.5 as the paper")),
+    "pix2pix-l1": Preset("non_saturating", "unet", "digits-edges", "adam", 2e-4, adversarial=False,
+                         joint_pass=False, **PIX2PIX, why=(
+        "pix2pix's L1 ablation: the same U-Net trained on 100 * L1 alone, no discriminator")),
+})
+
+
 ACTIVATIONS = ("leaky_relu", "relu")
 LR_DECAYS = ("none", "linear")
 DTYPES = ("float32", "float64")
@@ -170,7 +188,8 @@ class TrainConfig:
     """Everything that defines a run (saved as config.json and in every checkpoint).
     ``None`` fields take the preset's value."""
     model: str = option("wgan-gp", "the GAN preset", choices=tuple(PRESETS))
-    data: Optional[str] = option(None, "ring8 | grid25 | swissroll | digits | mnist:PATH")
+    data: Optional[str] = option(None, "ring8 | grid25 | swissroll | digits | mnist:PATH; image pairs (pix2pix "
+                                       "models): digits-edges | digits-denoise")
     steps: Optional[int] = option(None, "generator steps of the run (with --resume: the new total)")
     batch_size: Optional[int] = option(None, "samples per batch")
     lr: Optional[float] = option(None, "learning rate of both players")
@@ -199,6 +218,7 @@ class TrainConfig:
                                          "and differentiates through, >= 0; 0 is the plain game")
     divergence: Optional[str] = option(None, "f-GAN: the f-divergence D_f(P_data || P_G) the critic bounds",
                                        choices=tuple(DIVERGENCES))
+    l1_lambda: Optional[float] = option(None, "pix2pix: weight lambda of the L1 term in G's cost")
 
     def resolved(self):
         """A checked copy with every ``None`` filled from the preset; ``ConfigError`` (a
@@ -244,7 +264,7 @@ def _check_values(v):
     if not isinstance(v["data"], str) or not (v["data"] in DATA_NAMES or
                                               (v["data"].startswith("mnist:") and len(v["data"]) > 6)):
         raise ConfigError("data", f"unknown data set {v['data']!r}; valid: ring8, grid25, swissroll, digits, "
-                                  "mnist:PATH")
+                                  "mnist:PATH, digits-edges, digits-denoise")
     check_int("steps", v["steps"], 1, MAX_STEPS)
     check_int("batch_size", v["batch_size"], 1, MAX_BATCH)
     check_float("lr", v["lr"], 0.0, None, low_open=True)
@@ -263,6 +283,7 @@ def _check_values(v):
     check_choice("activation", v["activation"], ACTIVATIONS)
     check_choice("lr_decay", v["lr_decay"], LR_DECAYS)
     check_choice("divergence", v["divergence"], tuple(DIVERGENCES))
+    check_float("l1_lambda", v["l1_lambda"], 0.0, None)
 
 
 def _check_applicable(v, preset):
@@ -276,6 +297,15 @@ def _check_applicable(v, preset):
         if preset.game not in games and v[name] != _default(name, preset):
             raise ConfigError(name, f"model {model!r} plays {preset.game!r}, which does not use it "
                                     f"(read by {', '.join(games)})")
+    paired = preset.architecture == "unet"
+    if paired != (v["data"] in PAIRINGS):
+        wants = "image pairs (" + ", ".join(PAIRINGS) + ")" if paired else "samples, not image pairs"
+        raise ConfigError("data", f"{v['data']!r} does not fit model {model!r}, which trains on {wants}"
+                                  + ("" if paired else "; the pix2pix models train on pairs: --model pix2pix"))
+    if paired and v["latent_dim"] != preset.latent_dim:
+        raise ConfigError("latent_dim", f"model {model!r} takes no z (its noise is the U-Net's dropout)")
+    if not paired and v["l1_lambda"] != preset.l1_lambda:
+        raise ConfigError("l1_lambda", f"model {model!r} has no L1 term (read by the pix2pix models)")
     if preset.architecture != "mlp":
         for name in MLP_FIELDS:
             if v[name] != _default(name, preset):
@@ -305,7 +335,8 @@ def _check_pack(model, preset, pack, batch_size):
 
 def _check_unroll(model, preset, unroll):
     check_int("unroll", unroll, 0, 100)
-    if unroll and (preset.optimizer != "adam" or preset.game == "wgan" or preset.conditional):
+    if unroll and (preset.optimizer != "adam" or preset.game == "wgan" or preset.conditional
+                   or preset.architecture == "unet"):
         raise ConfigError("unroll", f"{unroll}: model {model!r} can't be unrolled; unrolling needs an "
                                     "unconditional model whose D uses Adam and no weight clipping")
 
@@ -358,13 +389,16 @@ def _mlp_discriminator(preset, config, shape, num_classes):
 
 
 def build(config):
-    """(G, D, opt_g, opt_d, game, dataset) for a resolved ``config``."""
+    """(G, D, opt_g, opt_d, game, dataset) for a resolved ``config``; ``game`` is None for a
+    model without an adversarial term (pix2pix-l1)."""
     preset = PRESETS[config.model]
     dataset = get_dataset(config.data)
     num_classes = dataset.num_classes if preset.conditional else None
     if preset.conditional and num_classes is None:
         raise ValueError(f"model {config.model!r} is conditional but data set {config.data!r} has no labels")
-    if preset.architecture == "dcgan":
+    if preset.architecture == "unet":
+        G, D = UNet(), PatchDiscriminator()
+    elif preset.architecture == "dcgan":
         if dataset.shape != (1, 28, 28):
             raise ValueError(f"model {config.model!r} needs 28x28x1 images, data set {config.data!r} "
                              f"has samples of shape {dataset.shape}")
@@ -380,10 +414,10 @@ def build(config):
         D.double()
     opt_g = _optimizer(preset, G.parameters(), config)
     opt_d = _optimizer(preset, D.parameters(), config)
-    game = _game(preset, config)
-    if config.unroll:  # D's simulated steps run through functional_call: two passes, as written
+    game = _game(preset, config) if preset.adversarial else None  # None: pix2pix's L1 ablation
+    if game is not None and config.unroll:  # D's simulated steps run through functional_call: two passes, as written
         game = UnrolledGame(game, D, opt_d, dataset.sample, config.unroll)
-    elif preset.joint_pass:  # not for a D that couples samples or draws (JointPass refuses those)
+    elif game is not None and preset.joint_pass:  # not for a D that couples samples or draws (JointPass refuses those)
         game = JointPass(game, D)
     return G, D, opt_g, opt_d, game, dataset
 

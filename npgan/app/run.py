@@ -33,6 +33,7 @@ from ..autograd.tensor import Tensor
 from ..atomic import atomic_write, remove_stale_temps
 from ..serialization import load_checkpoint, save_checkpoint
 from .. import viz
+from ..gan.pix2pix import Pix2PixTrainer
 from ..gan.trainer import GANTrainer
 from .checks import ConfigError
 from .presets import PRESETS, TrainConfig, build, schedulers
@@ -59,6 +60,11 @@ def make_trainer(config):
     """A fresh, seeded trainer for a resolved config (same seed -> same initial weights)."""
     ng_random.manual_seed(config.seed)
     G, D, opt_g, opt_d, game, dataset = build(config)
+    if dataset.kind == "pairs":
+        trainer = Pix2PixTrainer(G, D, opt_g, opt_d, game, dataset.sample, config.l1_lambda, config.batch_size,
+                                 config.n_critic, config.update, seed=config.seed,
+                                 schedulers=schedulers(config, opt_g, opt_d))
+        return trainer, dataset
     num_classes = dataset.num_classes if PRESETS[config.model].conditional else None
     trainer = GANTrainer(G, D, opt_g, opt_d, game, dataset.sample, config.latent_dim, config.batch_size,
                          config.n_critic, config.update, num_classes, seed=config.seed,
@@ -157,7 +163,7 @@ class _MetricsCSV:
     """Appends rows to metrics.csv; on resume, drops rows past the checkpoint's step (and
     starts a new file when a checkpoint was copied into a directory without one)."""
 
-    COLUMNS = ["step", "d_loss", "g_loss", "wasserstein", "gp", "steps_per_s"]
+    COLUMNS = ["step", "d_loss", "g_loss", "wasserstein", "gp", "l1", "steps_per_s"]
 
     def __init__(self, path, resume_step=None):
         self.path = path
@@ -182,8 +188,10 @@ class _MetricsCSV:
 
 
 def save_samples(trainer, dataset, path, n=64):
-    """A grid of generated images (by class rows for conditional models) or a scatter of
-    generated 2-D points over real ones."""
+    """A grid of generated images (by class rows for conditional models), a scatter of
+    generated 2-D points over real ones, or for pairs rows of input / output / target."""
+    if dataset.kind == "pairs":
+        return save_triplets(trainer, dataset, path)
     labels = None
     if trainer.num_classes is not None:
         labels = np.repeat(np.arange(trainer.num_classes), max(1, n // trainer.num_classes))
@@ -193,6 +201,28 @@ def save_samples(trainer, dataset, path, n=64):
         return viz.save_image_grid(fake, path, nrow=None if labels is None else n // trainer.num_classes)
     real, _ = dataset.sample(n, np.random.default_rng(0))
     return viz.save_scatter_2d(fake, path, real=real, centres=dataset.centres, title=f"step {trainer.step_count}")
+
+
+def translate(trainer, inputs, seed=12345):
+    """G(x) of a pix2pix trainer for NumPy ``inputs``, with the U-Net's dropout on as in the
+    paper's test time, its masks drawn from ``seed`` (npgan's own stream is left as it was)."""
+    state = ng_random.get_rng_state()
+    ng_random.manual_seed(seed)
+    was_training = trainer.G.training
+    trainer.G.train()
+    try:
+        with no_grad():
+            return trainer.translate(Tensor(np.asarray(inputs, dtype=trainer.dtype))).data
+    finally:
+        trainer.G.train(was_training)
+        ng_random.set_rng_state(state)
+
+
+def save_triplets(trainer, dataset, path, n=10, seed=12345):
+    """``n`` held-out pairs as three labelled rows: input x, output G(x), target y."""
+    inputs, targets, _ = dataset.held_out(n)
+    rows = np.concatenate([inputs, translate(trainer, inputs, seed), targets])
+    return viz.save_image_grid(rows, path, nrow=n, labels=["input", "G(x)", "target"])
 
 
 def generate(trainer, n, labels=None, rng=None):

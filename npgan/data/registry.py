@@ -1,8 +1,8 @@
 """``get_dataset(spec)``: every data set npgan trains on, by the name the command line uses.
 
 A ``Dataset`` says what a training loop and the metrics need to know before drawing a
-single batch: 2-D points or images, one sample's shape, whether there are labels (a
-conditional GAN needs them) and, for the mixtures, the mode centres and std.
+single batch: 2-D points, images or image pairs, one sample's shape, whether there are
+labels (a conditional GAN needs them) and, for the mixtures, the mode centres and std.
 """
 from dataclasses import dataclass
 from typing import Callable, Optional
@@ -12,22 +12,25 @@ import numpy as np
 from .digits import IMAGE_SIZE, digits
 from .mixtures import grid25, ring8, swissroll
 from .mnist import load_mnist
+from .paired import PAIRINGS, held_out_pairs
 
-NAMES = ("ring8", "grid25", "swissroll", "digits", "mnist:PATH")
+NAMES = ("ring8", "grid25", "swissroll", "digits", "mnist:PATH") + tuple(PAIRINGS)
 
 
 @dataclass(frozen=True)
 class Dataset:
-    """One data set; ``sample(n, rng)`` gives ``(x (n, *shape) float32, labels (n,) int64 or None)``."""
+    """One data set; ``sample(n, rng)`` gives ``(x (n, *shape) float32, labels (n,) int64 or None)``,
+    or for pairs ``(inputs, targets)``, both (n, *shape)."""
 
     name: str
-    kind: str                            # "points" (2-D) or "images" (NCHW, pixels in [-1, 1])
+    kind: str                            # "points" (2-D), "images" (NCHW, pixels in [-1, 1]) or "pairs" of images
     shape: tuple                         # one sample's shape: (2,) or (1, 28, 28)
     num_classes: Optional[int]           # None when the data set has no labels
     sample: Callable                     # fresh draws when generated, a random subset when read
     arrays: Optional[tuple] = None       # (x, labels) when read from files; None when generated
     centres: Optional[np.ndarray] = None  # mixtures: (K, 2) mode centres
     std: Optional[float] = None          # 2-D data: the std of each mode (of the noise, for swissroll)
+    held_out: Optional[Callable] = None  # pairs: held_out(n) -> (inputs, targets, labels), never trained on
 
     @property
     def has_labels(self):
@@ -55,7 +58,8 @@ def _from_arrays(name, images, labels):
 
 
 def get_dataset(spec):
-    """The ``Dataset`` named by ``spec``: one of "ring8", "grid25", "swissroll", "digits", "mnist:PATH".
+    """The ``Dataset`` named by ``spec``: one of "ring8", "grid25", "swissroll", "digits", "mnist:PATH",
+    "digits-edges", "digits-denoise".
 
     "mnist:PATH" reads the training split from PATH (a directory of IDX files or an .npz,
     see ``load_mnist``) at once, so a bad path fails here and not mid-run.
@@ -66,6 +70,9 @@ def get_dataset(spec):
         return _points({"ring8": ring8, "grid25": grid25, "swissroll": swissroll}[spec])
     if spec == "digits":
         return Dataset("digits", "images", (1, IMAGE_SIZE, IMAGE_SIZE), 10, lambda n, rng: digits(n, rng))
+    if spec in PAIRINGS:
+        return Dataset(spec, "pairs", (1, IMAGE_SIZE, IMAGE_SIZE), None, lambda n, rng: PAIRINGS[spec](n, rng)[:2],
+                       held_out=lambda n: held_out_pairs(spec, n))
     if spec.startswith("mnist:") and spec[len("mnist:"):]:
         return _from_arrays(spec, *load_mnist(spec[len("mnist:"):]))
     raise ValueError(f"get_dataset: unknown data set {spec!r}; valid: {', '.join(NAMES)} "

@@ -12,7 +12,8 @@ wrapper refuses a D it cannot vouch for. Per sample are a whitelist of layers wh
 ``forward`` is npgan's own (a subclass counts if it keeps that ``forward`` and
 ``Module.__call__``): Linear, Conv2d, ConvTranspose2d, the activations, LayerNorm,
 Dropout(p=0), Flatten/Unflatten that keep the batch axis, the containers, and the
-``MLPDiscriminator`` / ``PackedDiscriminator`` of ``npgan.gan.models``. Refused are
+``MLPDiscriminator`` / ``PackedDiscriminator`` of ``npgan.gan.models`` and pix2pix's
+``PatchDiscriminator`` (``npgan.gan.unet``). Refused are
 BatchNorm (batch statistics mix the samples), Flatten/Unflatten on the batch axis,
 Dropout(p>0) (one mask for the joint batch instead of one per pass) and spectral norm
 (one power iteration per update instead of two): those two change the draws, not the
@@ -34,10 +35,12 @@ from ..nn.utils import spectral_norm_hooks
 from ..ops import cat
 from .models import MLPDiscriminator, PackedDiscriminator
 from .trainer import BoundDiscriminator
+from .unet import PatchDiscriminator
 
 # the layers whose own forward treats every sample (a row of the batch axis) on its own
 _PER_SAMPLE = (nn.Linear, nn.Conv2d, nn.ConvTranspose2d, nn.LeakyReLU, nn.ReLU, nn.Tanh, nn.Sigmoid, nn.Dropout,
-               nn.LayerNorm, nn.Sequential, nn.ModuleList, MLPDiscriminator, PackedDiscriminator)
+               nn.LayerNorm, nn.Sequential, nn.ModuleList, MLPDiscriminator, PackedDiscriminator,
+               PatchDiscriminator)
 
 
 def _own_forward(module, classes):

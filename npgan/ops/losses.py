@@ -1,4 +1,4 @@
-"""Losses: binary cross-entropy with logits (fused, stable) and mean squared error.
+"""Losses: binary cross-entropy with logits (fused, stable), mean squared error and L1.
 
 BCE with logits, per element, for logit x and target t:
     l(x, t) = -[t log sigmoid(x) + (1 - t) log(1 - sigmoid(x))]
@@ -6,11 +6,14 @@ BCE with logits, per element, for logit x and target t:
     dl/dx   = sigmoid(x) - t,   dl/dt = -x.
 The forward and the gradient are fused C/Numba kernels; the gradient is itself an op
 (``BCEWithLogitsGrad``) whose backward is written with ops, so the loss has every order.
+MSE (x - t)^2 and L1 |x - t| are compositions of ops; L1's gradient sign(x - t) is
+locally constant, so its second derivative is zero wherever x != t.
 """
 from ..autograd.function import Function
 from ..kernels import kernel
 from ._util import as_tensor, check_tensor
 from .activations import sigmoid
+from .elementwise import abs
 from .reductions import mean, sum
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -90,3 +93,12 @@ def mse_loss(input, target, reduction="mean"):
         raise ValueError(f"mse_loss: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
     d = input - target
     return _reduce(d * d, reduction, "mse_loss")
+
+
+def l1_loss(input, target, reduction="mean"):
+    """Mean (or sum, or per-element) of |input - target|, as ``torch.nn.functional.l1_loss``:
+    pix2pix's reconstruction term E ||y - G(x)||_1 (Isola et al., 2017, eq. 3)."""
+    target = _check_pair(input, target, "l1_loss")
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"l1_loss: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+    return _reduce(abs(input - target), reduction, "l1_loss")

@@ -15,7 +15,7 @@ TINY = dict(hidden=(16, 16), batch_size=8, sample_every=3, checkpoint_every=2, l
 
 def tiny(model, steps, **kw):
     extra = dict(TINY)
-    if PRESETS[model].architecture == "dcgan":
+    if PRESETS[model].architecture != "mlp":
         extra["batch_size"] = 2
         del extra["hidden"]
     extra.update(kw)
@@ -38,7 +38,8 @@ def test_every_model_trains_a_few_steps(model, tmp_path):
 
 
 @pytest.mark.parametrize("model,update", [("wgan-gp", "alternating"), ("nsgan", "simultaneous"),
-                                          ("wgan", "alternating"), ("cgan", "alternating")])
+                                          ("wgan", "alternating"), ("cgan", "alternating"),
+                                          ("pix2pix", "simultaneous"), ("pix2pix-l1", "alternating")])
 def test_resume_continues_the_exact_trajectory(model, update, tmp_path):
     """A 3-step run extended to 6 equals a 6-step run (at a constant lr: a decaying one
     spreads over --steps, see the next test)."""

@@ -91,6 +91,10 @@ SPECS = [
            [((2, 3), (2, 3))], uses_kernels=True),
     OpSpec("mse_loss", lambda x, t: F.mse_loss(x, t), [((3, 4), (3, 4)), ((1,), (1,))]),
     OpSpec("mse_loss_none", lambda x, t: F.mse_loss(x, t, reduction="none"), [((2, 3), (2, 3))]),
+    # |x - t| has its kink at x = t, which standard normal draws miss by far more than eps
+    OpSpec("l1_loss", lambda x, t: F.l1_loss(x, t), [((3, 4), (3, 4)), ((1,), (1,)), ((2, 1, 5), (2, 1, 5))]),
+    OpSpec("l1_loss_sum", lambda x, t: F.l1_loss(x, t, reduction="sum"), [((3, 5), (3, 5))]),
+    OpSpec("l1_loss_none", lambda x, t: F.l1_loss(x, t, reduction="none"), [((2, 3), (2, 3)), ((), ())]),
     # graph structure: one input used twice, and a reused intermediate node
     OpSpec("same_input_twice", lambda a: a * a + ng.maximum(a, a * 0.5), UNARY_SHAPES, domain="away0"),
     OpSpec("reused_intermediate", lambda a: (lambda y: y * y + ng.tanh(y) * y)(ng.exp(a) - 1.0), UNARY_SHAPES),
