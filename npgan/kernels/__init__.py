@@ -5,8 +5,9 @@ Importing this package registers every kernel (each family module registers its 
 all of them are imported here, so no other import order matters) and changes nothing else
 in the process: it imports neither numba nor the C extension, sets no environment variable
 and leaves malloc alone. Explicit calls tune the process: ``set_num_threads`` and
-``prefer_passive_waiting`` (``threads.py``), ``reuse_large_allocations`` (``allocator.py``);
-the ``npgan`` command makes the last two.
+``prefer_passive_waiting`` (``threads.py``; also made right before the first C or Numba
+kernel loads an OpenMP runtime), ``reuse_large_allocations`` (``allocator.py``); the ``npgan``
+command makes the last two.
 """
 from .registry import (BACKENDS, available_backends, backend_of, get_backend, implementations, kernel, names,
                        register, set_backend, unchecked, validate)

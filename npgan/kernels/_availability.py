@@ -3,14 +3,20 @@
 The ``c`` backend needs the cffi extension ``npgan._C`` built at install time; when it
 is missing, importing npgan warns once (one line) and the other backends work. The
 extension is only looked for at import, and loaded when a C kernel is first needed, so
-that importing npgan loads no OpenMP runtime (``threads.prefer_passive_waiting`` can still
-take effect); if it is there but fails to load, that first use warns.
-The ``numba`` backend needs numba importable; it is imported only when first needed,
-so ``import npgan`` stays fast.
+that importing npgan loads no OpenMP runtime; if it is there but fails to load, that first
+use warns. The ``numba`` backend needs numba importable; it is imported only when first
+needed, so ``import npgan`` stays fast.
+
+Right before either is loaded, ``threads.prefer_passive_waiting()`` asks OpenMP to wait
+passively unless the user chose a policy: the OpenMP runtime comes in with them and reads
+``OMP_WAIT_POLICY`` once, when it loads. Without it, the C loops' idle threads spin against
+BLAS's and a DCGAN step runs about 3x slower (benchmarks/README.md, "OpenMP's idle threads").
 """
 import importlib
 import importlib.util
 import warnings
+
+from . import threads
 
 _status = {}  # backend -> (ok, reason)
 _warned = False
@@ -19,6 +25,8 @@ _warned = False
 def _probe(backend):
     if backend == "numpy":
         return True, ""
+    if backend in ("c", "numba"):
+        threads.prefer_passive_waiting()  # before the OpenMP runtime loads (module docstring)
     if backend == "c":
         try:
             importlib.import_module("npgan._C")

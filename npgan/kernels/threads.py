@@ -29,8 +29,8 @@ region wait for a descheduled thread: measured with one of the 2 cores busy else
 im2col of (8, 128, 7, 7) took 4-8 ms with 2 spinning threads, 0.72 ms serial and 0.74 ms
 with ``OMP_WAIT_POLICY=passive``. ``prefer_passive_waiting()`` asks for passive waiting
 unless the user chose a policy; libgomp reads the variable once, when it loads (with the
-first C or parallel Numba kernel), so the ``npgan`` command calls it before any kernel
-runs. A program using npgan as a library sets ``OMP_WAIT_POLICY`` itself, or calls this.
+C extension or numba), so npgan calls it right before it loads either (``_availability``):
+importing npgan changes nothing, the first C or Numba kernel does this one thing.
 """
 import os
 import sys

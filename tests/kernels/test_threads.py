@@ -65,6 +65,20 @@ def test_the_command_sets_passive_waiting_unless_the_user_chose():
     assert python(code, OMP_WAIT_POLICY="active").split() == ["active", "False"]
 
 
+@pytest.mark.parametrize("backend", ["c", "numba"])
+def test_loading_an_openmp_backend_asks_for_passive_waiting_first(backend):
+    """The OpenMP runtime reads OMP_WAIT_POLICY once, when the C extension or numba loads it:
+    npgan sets PASSIVE just before (spinning idle threads made DCGAN ~3x slower), unless the
+    user chose a policy."""
+    if not ng.kernels.available_backends().count(backend):
+        pytest.skip(f"the {backend} backend is not available here")
+    code = ("import os, sys, npgan.kernels as K; before = os.environ.get('OMP_WAIT_POLICY');"
+            f"K.set_backend({backend!r}); import numpy as np; K.kernel('leaky_relu_forward')(np.ones(3), 0.2);"
+            f"print(before, os.environ['OMP_WAIT_POLICY'], {'npgan._C' if backend == 'c' else 'numba'!r} in sys.modules)")
+    assert python(code).split() == ["None", "PASSIVE", "True"]
+    assert python(code, OMP_WAIT_POLICY="active").split() == ["active", "active", "True"]
+
+
 def test_set_num_threads_sets_every_pool(restore_threads):
     numba = pytest.importorskip("numba")
     n = min(2, numba.config.NUMBA_NUM_THREADS)
