@@ -28,8 +28,9 @@ all timed steps, and npgan's median (and min) divided by each peer's, then issue
 targets met or missed. Workload 6 runs afterwards, one fresh process per library at a
 time. The load average before and after is reported, since a shared machine makes every
 number noisier. ``--baseline PATH`` adds npgan imported from another checkout (before /
-after a change, in the same alternating run). This is a benchmark: nothing here asserts
-on time.
+after a change, in the same alternating run); its worker is that checkout's own
+``benchmarks/bench_steps.py`` when it has one, so the steps are written against its own API.
+This is a benchmark: nothing here asserts on time.
 """
 import argparse
 import json
@@ -173,8 +174,12 @@ def _worker_env(threads, lib, baseline=None, npgan_env=()):
     return env
 
 
-def _spawn(args, env):
-    return subprocess.Popen([sys.executable, os.path.abspath(__file__)] + args, env=env, stdin=subprocess.PIPE,
+def _spawn(args, env, baseline=None):
+    """A worker process running this script, or the baseline checkout's own copy of it."""
+    script = os.path.abspath(__file__)
+    if baseline and os.path.exists(os.path.join(baseline, "benchmarks", "bench_steps.py")):
+        script = os.path.join(baseline, "benchmarks", "bench_steps.py")
+    return subprocess.Popen([sys.executable, script] + args, env=env, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True, bufsize=1)
 
 
@@ -209,7 +214,7 @@ def time_workloads(libs, workload_names, rounds, threads, arrays_path, steps_sca
     for lib in libs:
         procs[lib] = _spawn(["--worker", lib, "--threads", str(threads), "--arrays", arrays_path,
                              "--workloads", ",".join(workload_names)],
-                            _worker_env(threads, lib, baseline, npgan_env))
+                            _worker_env(threads, lib, baseline, npgan_env), baseline if lib == BASELINE else None)
     for lib, proc in list(procs.items()):
         line = proc.stdout.readline()
         meta = json.loads(line) if line else {"skipped": f"{lib}: the worker died at start"}
@@ -251,7 +256,7 @@ def measure_rss(libs, wname, n_steps, threads, arrays_path, notes, baseline=None
     for lib in libs:
         proc = _spawn(["--rss-worker", lib, "--threads", str(threads), "--arrays", arrays_path,
                        "--workloads", wname, "--rss-steps", str(n_steps)],
-                      _worker_env(threads, lib, baseline, npgan_env))
+                      _worker_env(threads, lib, baseline, npgan_env), baseline if lib == BASELINE else None)
         out, _ = proc.communicate()
         lines = out.strip().splitlines()
         result = json.loads(lines[-1]) if lines else {"error": "the worker died"}
