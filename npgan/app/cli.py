@@ -132,7 +132,8 @@ def _sample(args):
 def _translate_held_out(args, ext, trainer, dataset, config):
     """``npgan sample`` of a pix2pix run: G(x) of ``--n`` held-out inputs (with the inputs and
     targets beside them in a PNG or an .npz)."""
-    from .run import save_triplets, translate
+    from .pictures import save_triplets
+    from .sampling import translate
 
     if args.label is not None:
         raise ConfigError("label", f"model {config.model!r} translates image pairs: it draws no class")
