@@ -160,7 +160,7 @@ def build_parser():
     parser = _Parser(prog="npgan", description="Train and explain GANs on a CPU with npgan.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    train = sub.add_parser("train", parents=[common], help="train a GAN (default: WGAN-GP on ring8, about a minute)",
+    train = sub.add_parser("train", parents=[common], help="train a GAN (default: WGAN-GP on ring8, 1,000 steps)",
                            description="Train a GAN; writes config, metrics, sample grids, a loss curve and "
                                        "checkpoints to --out. Ctrl-C saves a checkpoint and prints the command "
                                        "that resumes.")

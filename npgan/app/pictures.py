@@ -33,7 +33,7 @@ from ..autograd.tensor import Tensor
 from ..metrics.mixture import N_SAMPLES, mode_coverage
 from ..ops import broadcast_to, reshape
 from ..serialization import load_checkpoint, save_checkpoint
-from .presets import BCE_GAMES, PRESETS, _game
+from .presets import PRESETS, _game
 from .sampling import generate, translate
 
 FINAL = "final.png"
@@ -60,10 +60,16 @@ HEALTHY = {
                "as G improves, gp stays small; g_loss = -E f(G(z)) drifts with the critic's free offset",
     "hinge": "healthy: d_loss stays near 2 (D = 0 everywhere: cannot tell) rather than falling to 0; "
              "g_loss = -E D(G(z)) drifts with D's scale",
-    "fgan": "healthy: 'divergence' = -d_loss, the critic's lower bound on D_f(data || G), falls toward 0 "
-            "as G approaches the data",
+    "fgan": "healthy: -d_loss, the critic's lower bound on D_f(data || G), falls toward 0 as G approaches "
+            "the data",
 }
-VALUE_LABEL = {"wgan": "critic f(x)", "wgan-gp": "critic f(x)", "fgan": "critic V(x)"}
+
+
+def value_label(game):
+    """What the animation's background shows for ``game``: D's raw output, by its name."""
+    if game in ("wgan", "wgan-gp"):
+        return "critic f(x)"
+    return {"fgan": "critic V(x)", "lsgan": "D(x)", "hinge": "D(x)"}.get(game, "D's logit")
 
 
 class RunPictures:
@@ -115,8 +121,7 @@ class RunPictures:
                                      title=f"{self.config.model} on {self.config.data}, step {self.trainer.step_count}")
         gif = viz.save_training_animation(self.frames.frames, os.path.join(self.out, GIF), self.limits,
                                           real[:FRAME_SAMPLES], self.dataset.centres,
-                                          VALUE_LABEL.get(self.preset.game, "D's logit" if self.preset.game
-                                                          in BCE_GAMES else "D(x)"),
+                                          value_label(self.preset.game),
                                           last_frame_png=os.path.join(self.out, LAST_FRAME))
         if summary:
             log(summary)
