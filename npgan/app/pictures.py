@@ -41,7 +41,7 @@ GIF, LAST_FRAME, FRAMES = "training.gif", "training.png", "training_frames.npz"
 FRAME_SAMPLES = 500    # generated points per frame
 MAP_SIZE = 40          # D's value on MAP_SIZE x MAP_SIZE cells
 ARROW_GRID = 15        # arrows on ARROW_GRID x ARROW_GRID points
-MAX_FRAMES = 40        # beyond it every other frame is dropped (memory and GIF size stay bounded)
+MAX_FRAMES = 24        # beyond it every other frame is dropped (memory and GIF size stay bounded)
 FRAMES_KIND = "npgan-training-frames"
 
 # What a healthy loss curve of each game looks like, under its loss_curve.png.

@@ -27,7 +27,7 @@ from ._io import new_figure, save_figure
 from .plots import _limits
 
 ARROW_CELLS = 1.5  # the longest arrow of a frame, in grid cells
-GIF_COLOURS = 32  # 40 frames of 252 x 273 pixels: about 300 KB
+GIF_COLOURS = 32  # 252 x 273 pixels: 10-16 KB a frame on ring8
 
 
 @dataclass

@@ -64,6 +64,7 @@ def test_the_animation_has_a_frame_at_step_0_and_at_every_sample_step(run4):
     out, _, text = run4
     with Image.open(out / "training.gif") as im:
         assert im.n_frames == 3  # steps 0, 2, 4
+    assert (out / "training.gif").stat().st_size < 3 * 20_000  # 10-16 KB a frame; at most MAX_FRAMES frames
     assert (out / "training.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     frames = pictures.FrameRecorder(str(out / pictures.FRAMES), 2, resume_step=4).frames
     assert [f.step for f in frames] == [0, 2, 4]
