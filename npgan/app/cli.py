@@ -132,7 +132,8 @@ def _sample(args):
 def _translate_held_out(args, ext, trainer, dataset, config):
     """``npgan sample`` of a pix2pix run: G(x) of ``--n`` held-out inputs (with the inputs and
     targets beside them in a PNG or an .npz)."""
-    from .run import save_triplets, translate
+    from .pictures import save_triplets
+    from .sampling import translate
 
     if args.label is not None:
         raise ConfigError("label", f"model {config.model!r} translates image pairs: it draws no class")
@@ -159,7 +160,7 @@ def build_parser():
     parser = _Parser(prog="npgan", description="Train and explain GANs on a CPU with npgan.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    train = sub.add_parser("train", parents=[common], help="train a GAN (default: WGAN-GP on ring8, about a minute)",
+    train = sub.add_parser("train", parents=[common], help="train a GAN (default: WGAN-GP on ring8, 1,000 steps)",
                            description="Train a GAN; writes config, metrics, sample grids, a loss curve and "
                                        "checkpoints to --out. Ctrl-C saves a checkpoint and prints the command "
                                        "that resumes.")

@@ -3,8 +3,13 @@
 The run directory holds
     config.json        the resolved TrainConfig
     metrics.csv        step, d_loss, g_loss, (wasserstein, gp), steps/s — every ``log_every`` steps
-    samples/step_N.png a sample grid (images) or scatter over the real data (2-D) every ``sample_every``
-    loss_curve.png     the curves of metrics.csv, redrawn at each sample and at the end
+    samples/step_N.png a sample grid (images; rows by class for conditional models) or a scatter
+                       over the real data (2-D) every ``sample_every`` steps and at the end
+    loss_curve.png     the curves of metrics.csv with the game's healthy-curve caption, redrawn then
+    final.png          2-D: 2,500 samples, their density and the mode coverage, at the end
+    training.gif       2-D: the animation of training (samples, D's map, G's gradient field), one frame
+                       per sample step, at the end; training.png its last frame; training_frames.npz
+                       the frames so far (see ``pictures.py``)
     checkpoint.npz     G, D, both optimizers, the trainer's RNG, npgan's RNG, step, config;
                        written atomically every ``checkpoint_every`` steps and at the end
     .npgan.lock        held while a process trains here (``rundir.locked``)
@@ -28,17 +33,16 @@ import time
 import numpy as np
 
 from .. import random as ng_random
-from ..autograd.grad_mode import no_grad
-from ..autograd.tensor import Tensor
 from ..atomic import atomic_write, remove_stale_temps
 from ..serialization import load_checkpoint, save_checkpoint
-from .. import viz
 from ..gan.pix2pix import Pix2PixTrainer
 from ..gan.trainer import GANTrainer
 from .checks import ConfigError
+from .pictures import RunPictures
 from .presets import PRESETS, TrainConfig, build, schedulers
 from . import rundir
 from .rundir import CHECKPOINT, CONFIG
+from .sampling import generate, translate  # noqa: F401 (npgan.app.run.generate/translate, as before)
 
 KIND = "npgan-gan-run"
 
@@ -187,60 +191,6 @@ class _MetricsCSV:
             csv.DictWriter(f, self.COLUMNS).writerow(row)
 
 
-def save_samples(trainer, dataset, path, n=64):
-    """A grid of generated images (by class rows for conditional models), a scatter of
-    generated 2-D points over real ones, or for pairs rows of input / output / target."""
-    if dataset.kind == "pairs":
-        return save_triplets(trainer, dataset, path)
-    labels = None
-    if trainer.num_classes is not None:
-        labels = np.repeat(np.arange(trainer.num_classes), max(1, n // trainer.num_classes))
-        n = labels.size
-    fake = generate(trainer, n, labels)
-    if dataset.kind == "images":
-        return viz.save_image_grid(fake, path, nrow=None if labels is None else n // trainer.num_classes)
-    real, _ = dataset.sample(n, np.random.default_rng(0))
-    return viz.save_scatter_2d(fake, path, real=real, centres=dataset.centres, title=f"step {trainer.step_count}")
-
-
-def translate(trainer, inputs, seed=12345):
-    """G(x) of a pix2pix trainer for NumPy ``inputs``, with the U-Net's dropout on as in the
-    paper's test time, its masks drawn from ``seed`` (npgan's own stream is left as it was)."""
-    state = ng_random.get_rng_state()
-    ng_random.manual_seed(seed)
-    was_training = trainer.G.training
-    trainer.G.train()
-    try:
-        with no_grad():
-            return trainer.translate(Tensor(np.asarray(inputs, dtype=trainer.dtype))).data
-    finally:
-        trainer.G.train(was_training)
-        ng_random.set_rng_state(state)
-
-
-def save_triplets(trainer, dataset, path, n=10, seed=12345):
-    """``n`` held-out pairs as three labelled rows: input x, output G(x), target y."""
-    inputs, targets, _ = dataset.held_out(n)
-    rows = np.concatenate([inputs, translate(trainer, inputs, seed), targets])
-    return viz.save_image_grid(rows, path, nrow=n, labels=["input", "G(x)", "target"])
-
-
-def generate(trainer, n, labels=None, rng=None):
-    """``n`` samples from G in eval mode (BN uses running statistics), as a NumPy array.
-    ``rng`` defaults to a fixed seed so the same checkpoint gives the same samples and
-    the trainer's own random stream is left untouched."""
-    rng = rng or np.random.default_rng(12345)
-    z = Tensor(rng.standard_normal((n, trainer.latent_dim)).astype(trainer.dtype))
-    was_training = trainer.G.training
-    trainer.G.eval()
-    try:
-        with no_grad():
-            out = trainer.generate(z, labels)
-    finally:
-        trainer.G.train(was_training)
-    return out.data
-
-
 def train(config, out, resume=False, overwrite=False, progress=True, log=print):
     """Train ``config`` into directory ``out``; returns the trainer.
 
@@ -272,12 +222,13 @@ def train(config, out, resume=False, overwrite=False, progress=True, log=print):
         metrics_csv = _MetricsCSV(os.path.join(out, "metrics.csv"), trainer.step_count if resume else None)
         os.makedirs(os.path.join(out, "samples"), exist_ok=True)
         _write_json(os.path.join(out, CONFIG), config.to_json())
+        pictures = RunPictures(trainer, dataset, config, out, trainer.step_count if resume else None)
         with _StopOnSignals() as stop:
-            _loop(trainer, dataset, config, out, metrics_csv, stop, progress, log)
+            _loop(trainer, config, out, metrics_csv, pictures, stop, progress, log)
     return trainer
 
 
-def _loop(trainer, dataset, config, out, metrics_csv, stop, progress, log):
+def _loop(trainer, config, out, metrics_csv, pictures, stop, progress, log):
     ckpt_path = os.path.join(out, CHECKPOINT)
     saved_step = trainer.step_count if os.path.exists(ckpt_path) else None
 
@@ -307,9 +258,7 @@ def _loop(trainer, dataset, config, out, metrics_csv, stop, progress, log):
                 bar.set_postfix({k: f"{v:.3f}" for k, v in metrics.items()}, refresh=False)
                 bar.update(1)
             if step % config.sample_every == 0 or step == config.steps:
-                save_samples(trainer, dataset, os.path.join(out, "samples", f"step_{step:06d}.png"))
-                viz.save_loss_curves(os.path.join(out, "metrics.csv"), os.path.join(out, "loss_curve.png"),
-                                     title=f"{config.model} on {config.data}")
+                pictures.at_sample_step()
             if step % config.checkpoint_every == 0 or step == config.steps:
                 save()
             if stop.signum is not None:
@@ -321,6 +270,7 @@ def _loop(trainer, dataset, config, out, metrics_csv, stop, progress, log):
             bar.close()
     elapsed = time.perf_counter() - start
     log(f"{config.model} on {config.data}: {trainer.step_count - start_step} generator steps in {elapsed:.1f} s")
+    pictures.at_end(log)
 
 
 def _last_checkpoint(step, path):

@@ -26,7 +26,8 @@ CHECKPOINT = "checkpoint.npz"
 CONFIG = "config.json"
 # Every file a run writes, as glob patterns relative to the run directory. A new output
 # of ``train`` belongs here, so that --overwrite replaces it and nothing else.
-RUN_FILES = (CONFIG, "metrics.csv", CHECKPOINT, "loss_curve.png", "samples/step_*.png",
+RUN_FILES = (CONFIG, "metrics.csv", CHECKPOINT, "loss_curve.png", "samples/step_*.png", "final.png",
+             "training.gif", "training.png", "training_frames.npz",
              TEMP_PREFIX + "*", "samples/" + TEMP_PREFIX + "*")
 
 

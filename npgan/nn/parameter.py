@@ -2,7 +2,7 @@
 as an attribute, as ``torch.nn.Parameter``."""
 import numpy as np
 
-from ..autograd.dtypes import get_default_dtype
+from ..autograd.dtypes import check_requires_grad, get_default_dtype
 from ..autograd.conversion import as_array
 from ..autograd.tensor import Tensor
 
@@ -19,8 +19,8 @@ class Parameter(Tensor):
             array = data.data
         else:
             array = as_array(data)
-        if requires_grad and array.dtype.kind != "f":
-            raise TypeError(f"Parameter: only floating-point arrays can require gradients, got dtype {array.dtype}")
+        if requires_grad:
+            check_requires_grad(array.dtype, "Parameter")
         super().__init__(array, requires_grad)
 
     def __repr__(self):

@@ -114,30 +114,56 @@ def save_trajectories(trajectories, path, saddle=None, title=None, xlabel="x", y
     return save_figure(fig, path)
 
 
-def save_loss_curves(history, path, title=None):
+def save_loss_curves(history, path, title=None, caption=None, rates=("steps_per_s",)):
     """Each loss series against the training step, on linear axes, with a legend.
 
     ``history`` is a dict name -> list of (step, value) pairs, or the path of the
-    training loop's CSV file (see ``load_loss_history``).
+    training loop's CSV file (see ``load_loss_history``). The series named in ``rates``
+    (throughput, in steps per second) get their own axes below the losses, so their scale
+    never squashes the losses'; ``caption`` (e.g. what a healthy curve of this game looks
+    like) is written under the plot.
     """
+    return save_figure(loss_curves_figure(history, title, caption, rates), path)
+
+
+def loss_curves_figure(history, title=None, caption=None, rates=("steps_per_s",)):
+    """The Figure of ``save_loss_curves``: Axes 0 the losses, Axes 1 (when a series of
+    ``rates`` was logged) the throughput, sharing the step axis."""
     where = "save_loss_curves"
     if not isinstance(history, Mapping):
         history = load_loss_history(history)
-    fig = new_figure(7, 4)
-    ax = fig.add_subplot()
-    for name, pairs in history.items():
-        if len(pairs) == 0:
-            continue  # a series not logged yet (e.g. the generator's before its first step)
-        pairs = np.asarray(pairs, dtype=np.float64)
-        if pairs.ndim != 2 or pairs.shape[1] != 2:
-            raise ValueError(f"{where}: series {name!r} must be a list of (step, value) pairs, got shape {pairs.shape}")
-        pairs = _nan_if_not_finite(pairs)
+    series = {name: _pairs(where, name, pairs) for name, pairs in history.items() if len(pairs)}
+    # a series not logged yet (e.g. the generator's before its first step) is left out
+    throughput = {name: pairs for name, pairs in series.items() if name in rates}
+    fig = new_figure(7, 5.2 if throughput else 4)
+    if throughput:
+        loss_ax, rate_ax = fig.subplots(2, 1, sharex=True, height_ratios=(3, 1))
+    else:
+        loss_ax, rate_ax = fig.add_subplot(), None
+    for name, pairs in series.items():
+        ax = rate_ax if name in throughput else loss_ax
         ax.plot(pairs[:, 0], pairs[:, 1], marker="." if len(pairs) <= 50 else None, linewidth=1.2, label=name)
-    ax.set(xlabel="step", ylabel="loss", title=title)
-    ax.grid(alpha=0.3)
-    if ax.lines:
-        ax.legend(fontsize=9)
-    return save_figure(fig, path)
+    loss_ax.set(ylabel="loss", title=title)
+    for ax in (loss_ax, rate_ax):
+        if ax is not None:
+            ax.grid(alpha=0.3)
+            if ax.lines:
+                ax.legend(fontsize=9)
+    if rate_ax is not None:
+        rate_ax.set(xlabel="step", ylabel="steps / s")
+    else:
+        loss_ax.set(xlabel="step")
+    if caption:
+        fig.supxlabel(caption, fontsize=8, wrap=True)
+    return fig
+
+
+def _pairs(where, name, pairs):
+    """One series as a float (K, 2) array of (step, value), inf as NaN (a gap)."""
+    pairs = np.asarray(pairs, dtype=np.float64)
+    if pairs.ndim != 2 or pairs.shape[1] != 2:
+        raise ValueError(f"{where}: series {name!r} must be a list of (step, value) pairs, got shape {pairs.shape}")
+    return _nan_if_not_finite(pairs)
 
 
 def save_curves(x, curves, path, xlabel=None, ylabel=None, title=None, ylim=None):

@@ -112,3 +112,11 @@ def test_smoothing_and_ncritic_tables(run):
         check_coverage(r, 8)
         assert r["critic_steps"] == r["steps"] * r["n_critic"]
         assert math.isfinite(r["wasserstein_estimate"])
+
+
+def test_mode_collapse_quick_run_says_it_only_checks_the_plumbing(tmp_path, capsys):
+    load("05_mode_collapse.py").main(["--quick", "--out", str(tmp_path), "--data", "grid25", "--models", "nsgan"])
+    lines = capsys.readouterr().out.splitlines()
+    notes = [i for i, line in enumerate(lines) if "only checks the plumbing" in line and "mean nothing" in line]
+    table = next(i for i, line in enumerate(lines) if line.startswith("mode coverage,"))
+    assert len(notes) == 2 and notes[0] < table < notes[1]  # before the runs, and again under the table

@@ -31,8 +31,10 @@ def test_parameter_is_a_leaf_that_requires_grad_and_shares_a_tensors_array():
     assert isinstance(p, ng.Tensor) and p.is_leaf and p.requires_grad
     assert p.data is t.data
     assert repr(p).startswith("Parameter containing:\ntensor(")
-    with pytest.raises(TypeError, match="floating-point"):
-        nn.Parameter(np.arange(3))
+    with pytest.raises(TypeError, match=r"Parameter: only floating-point tensors \(float32, float64\) can require "
+                                         r"gradients, got dtype int64"):
+        nn.Parameter(np.arange(3, dtype=np.int64))
+    assert not nn.Parameter(np.arange(3), requires_grad=False).requires_grad  # labels may be integer
 
 
 def test_names_follow_pytorch_order():

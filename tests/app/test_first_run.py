@@ -1,0 +1,240 @@
+"""A first run that shows what the README says: the final picture and its numbers, the
+training animation with D's map and G's gradient field, the loss curves' caption, cgan's
+labelled rows -- checked on the values they draw, against independent computations."""
+import io
+import os
+import re
+from contextlib import redirect_stdout
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import npgan as ng
+from npgan import viz
+from npgan.app import cli, pictures
+from npgan.app.evaluate import evaluate_checkpoint
+from npgan.app.presets import GAMES, PRESETS, TrainConfig, _game
+from npgan.app.run import generate, load_run, make_trainer
+from npgan.metrics import N_SAMPLES
+
+TINY = ["--hidden", "8", "--batch-size", "8", "--no-progress", "--sample-every", "2", "--checkpoint-every", "2"]
+README = os.path.join(os.path.dirname(__file__), "..", "..", "README.md")
+
+
+def train(out, *flags, model="wgan-gp", steps=4):
+    return cli.main(["train", "--model", model, "--steps", str(steps), "--out", str(out), *TINY, *flags])
+
+
+@pytest.fixture(scope="module")
+def run4(tmp_path_factory):
+    """A finished 4-step wgan-gp run on ring8 (the default model), its output and what it drew."""
+    out = tmp_path_factory.mktemp("first") / "run"
+    drawn = {}
+    original = viz.save_coverage_2d
+
+    def capture(samples, path, **kw):
+        drawn.update(samples=samples, **kw)
+        return original(samples, path, **kw)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(pictures.viz, "save_coverage_2d", capture)
+        text = io.StringIO()
+        with redirect_stdout(text):
+            assert train(out) == 0
+    return out, drawn, text.getvalue()
+
+
+def test_the_run_ends_with_2500_samples_over_the_data_and_prints_what_npgan_eval_measures(run4):
+    out, drawn, text = run4
+    assert drawn["samples"].shape == (N_SAMPLES, 2) and drawn["real"].shape == (N_SAMPLES, 2)
+    trainer, dataset, _ = load_run(str(out))
+    np.testing.assert_array_equal(drawn["centres"], dataset.centres)
+    assert drawn["std"] == dataset.std
+    assert (out / "final.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    seed0 = evaluate_checkpoint(str(out))["per_seed"][0]  # the independent path: npgan eval
+    assert f"modes covered  {seed0['modes_covered']} / 8" in text
+    assert f"high quality   {seed0['high_quality']:6.1%}" in text
+    assert f"reverse KL     {seed0['reverse_kl']:6.3f}" in text
+    assert "within 3 std" in text and "0 = every mode alike" in text  # what they mean
+    assert drawn["summary"] in text  # the picture carries the same text
+
+
+def test_the_animation_has_a_frame_at_step_0_and_at_every_sample_step(run4):
+    out, _, text = run4
+    with Image.open(out / "training.gif") as im:
+        assert im.n_frames == 3  # steps 0, 2, 4
+    assert (out / "training.gif").stat().st_size < 3 * 20_000  # 10-16 KB a frame; at most MAX_FRAMES frames
+    assert (out / "training.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    frames = pictures.FrameRecorder(str(out / pictures.FRAMES), 2, resume_step=4).frames
+    assert [f.step for f in frames] == [0, 2, 4]
+    assert frames[0].values.shape == (pictures.MAP_SIZE, pictures.MAP_SIZE)
+    assert frames[0].arrows.shape == frames[0].arrow_points.shape == (pictures.ARROW_GRID ** 2, 2)
+    assert "training.gif (3 frames" in text
+
+
+def test_the_frames_are_the_models_at_that_step(run4):
+    out, _, _ = run4
+    trainer, dataset, config = load_run(str(out))
+    last = pictures.FrameRecorder(str(out / pictures.FRAMES), 2, resume_step=4).frames[-1]
+    np.testing.assert_array_equal(last.samples, generate(trainer, pictures.FRAME_SAMPLES,
+                                                          rng=np.random.default_rng(2)))
+    grid = viz.grid_points(pictures.picture_limits(dataset), pictures.MAP_SIZE).astype(np.float32)
+    with ng.no_grad():
+        critic = trainer.D(ng.tensor(grid)).data.reshape(pictures.MAP_SIZE, pictures.MAP_SIZE)
+    np.testing.assert_allclose(last.values, critic, rtol=1e-5, atol=1e-6)
+
+
+def float64_trainer(model):
+    config = TrainConfig(model=model, hidden=(8, 8), batch_size=8, dtype="float64").resolved()
+    trainer, _ = make_trainer(config)
+    return trainer, config
+
+
+POINTS = np.array([[0.3, -0.2], [-0.7, 0.5], [1.1, 0.9]])
+
+
+def central_difference(f, x, eps=1e-6):
+    return np.array([(f(x + eps * e) - f(x - eps * e)) / (2 * eps) for e in np.eye(2)])
+
+
+def d_of(trainer, x):
+    return trainer.D(ng.tensor(x[None], dtype=np.float64)).item()
+
+
+@pytest.mark.parametrize("model, cost", [
+    ("wgan-gp", lambda d: -d),                                   # G minimizes -E f(G(z))
+    ("nsgan", lambda d: 0.5 * np.logaddexp(0.0, -d)),            # 1/2 BCE(D, 1) = 1/2 softplus(-logit)
+    ("lsgan", lambda d: 0.5 * (d - 1.0) ** 2),                   # 1/2 (D - c)^2, c = 1
+])
+def test_the_arrows_are_minus_the_gradient_of_the_per_sample_generator_cost(model, cost):
+    trainer, config = float64_trainer(model)
+    preset = PRESETS[model]
+    D = pictures.point_discriminator(trainer, preset)
+    field = pictures.generator_field(trainer, D, _game(preset, config), POINTS)
+    for x, arrow in zip(POINTS, field):
+        # reference 1: central differences of the closed-form cost of D's output
+        np.testing.assert_allclose(arrow, -central_difference(lambda p: cost(d_of(trainer, p)), x), rtol=1e-6,
+                                   atol=1e-9)
+        # reference 2: autograd of the game's own loss on this point alone
+        p = ng.tensor(x[None], dtype=np.float64, requires_grad=True)
+        g, = ng.grad(_game(preset, config).generator_loss(trainer.D, p), [p])
+        np.testing.assert_allclose(arrow, -g.data[0], rtol=1e-10)
+
+
+def test_a_packed_discriminator_judges_a_pack_of_copies_of_the_point():
+    trainer, _ = float64_trainer("pacgan")
+    D = pictures.point_discriminator(trainer, PRESETS["pacgan"])
+    with ng.no_grad():
+        got = D(ng.tensor(POINTS, dtype=np.float64)).data.ravel()
+        want = [trainer.D(ng.tensor(np.repeat(x[None], 4, axis=0), dtype=np.float64)).item() for x in POINTS]
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_minibatch_features_get_no_map_or_arrows():
+    trainer, _ = float64_trainer("minibatch")
+    assert pictures.point_discriminator(trainer, PRESETS["minibatch"]) is None
+
+
+def test_pictures_do_not_change_the_run(tmp_path):
+    """The trained weights equal those of the bare training loop, step for step (sngan: D is
+    read in eval mode, so no power iteration runs for a picture)."""
+    for model in ("wgan-gp", "sngan"):
+        assert train(tmp_path / model, model=model, steps=4) == 0
+        trained, _, config = load_run(str(tmp_path / model))
+        bare, _ = make_trainer(config)
+        for _ in range(4):
+            bare.step()
+        for a, b in zip(trained.D.state_dict().values(), bare.D.state_dict().values()):
+            np.testing.assert_array_equal(a, b)
+        for a, b in zip(trained.G.state_dict().values(), bare.G.state_dict().values()):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_a_resumed_run_continues_its_animation(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert train(out, steps=4) == 0
+    assert cli.main(["train", "--out", str(out), "--resume", "--steps", "8", "--no-progress"]) == 0
+    steps = [f.step for f in pictures.FrameRecorder(str(out / pictures.FRAMES), 2, resume_step=8).frames]
+    assert steps == [0, 2, 4, 6, 8]
+    with Image.open(out / "training.gif") as im:
+        assert im.n_frames == 5
+
+
+def test_frames_past_the_resume_step_are_dropped_and_the_count_stays_bounded(tmp_path, monkeypatch):
+    path = str(tmp_path / "frames.npz")
+    recorder = pictures.FrameRecorder(path, every=10)
+    monkeypatch.setattr(pictures, "MAX_FRAMES", 4)
+    for step in range(0, 60, 10):
+        if recorder.wants(step, last=False):
+            recorder.add(viz.TrainingFrame(step, np.full((3, 2), step, dtype=np.float32)))
+    # 0..40 made 5 > 4 frames: every other one dropped, then only every 20th step recorded
+    assert [f.step for f in recorder.frames] == [0, 20, 40] and recorder.stride == 2
+    resumed = pictures.FrameRecorder(path, every=10, resume_step=20)
+    assert [f.step for f in resumed.frames] == [0, 20] and resumed.stride == 2
+    np.testing.assert_array_equal(resumed.frames[1].samples, np.full((3, 2), 20))
+
+
+def test_every_game_has_a_healthy_curve_caption_and_the_run_writes_it(tmp_path, monkeypatch):
+    assert set(pictures.HEALTHY) == set(GAMES)
+    assert "Wasserstein" in pictures.HEALTHY["wgan-gp"] and "log 2 = 0.69" in pictures.HEALTHY["non_saturating"]
+    captions = []
+    original = viz.save_loss_curves
+    monkeypatch.setattr(pictures.viz, "save_loss_curves",
+                        lambda history, path, title=None, caption=None: captions.append(caption) or
+                        original(history, path, title, caption))
+    assert train(tmp_path / "run", model="lsgan", steps=2) == 0
+    assert captions and set(captions) == {pictures.HEALTHY["lsgan"]}
+
+
+def test_cgan_sample_grids_label_their_rows_with_the_class(tmp_path, monkeypatch):
+    config = TrainConfig(model="cgan", hidden=(8,), batch_size=8).resolved()
+    trainer, dataset = make_trainer(config)
+    got = {}
+    monkeypatch.setattr(pictures.viz, "save_image_grid",
+                        lambda images, path, nrow=None, labels=None: got.update(images=images, nrow=nrow, labels=labels))
+    pictures.save_samples(trainer, dataset, str(tmp_path / "grid.png"), n=30)
+    assert got["labels"] == [f"class {k}" for k in range(10)] and got["nrow"] == 3
+    # row k holds the generator's images for class k, from the first 30 latent points of seed 12345
+    z = np.random.default_rng(12345).standard_normal((30, config.latent_dim)).astype(np.float32)
+    trainer.G.eval()
+    with ng.no_grad():
+        for k in (0, 4, 9):
+            row = trainer.G(ng.tensor(z[3 * k:3 * k + 3]), ng.tensor(np.full(3, k))).data
+            np.testing.assert_allclose(got["images"][3 * k:3 * k + 3], row, rtol=1e-6)
+
+
+def test_overwrite_replaces_the_new_pictures_too(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert train(out, steps=2) == 0
+    assert train(out, "--overwrite", "--sample-every", "1", steps=1) == 0
+    steps = [f.step for f in pictures.FrameRecorder(str(out / pictures.FRAMES), 1, resume_step=10).frames]
+    assert steps == [0, 1]
+
+
+def readme_default_run():
+    """The default run's numbers as README's quick start quotes them."""
+    text = " ".join(open(README, encoding="utf-8").read().split())
+    found = re.search(r"The default run reaches (\d) of 8 modes, ([\d.]+)% of the samples within 3 std of a mode "
+                      r"and reverse KL ([\d.]+)", text)
+    assert found, "README's quick start no longer quotes the default run's numbers"
+    return int(found[1]), float(found[2]) / 100, float(found[3])
+
+
+def test_readme_quotes_the_default_run():
+    modes, high_quality, kl = readme_default_run()
+    assert 0 <= modes <= 8 and 0 < high_quality <= 1 and kl >= 0
+
+
+@pytest.mark.slow
+def test_the_default_run_reaches_what_readme_says(tmp_path, request):
+    """``npgan train`` as a new user runs it (1,000 WGAN-GP steps: minutes); CI's short
+    version is the test above and the tiny runs of this file."""
+    if "slow" not in (request.config.getoption("markexpr") or ""):
+        pytest.skip("the full default run: select it with -m slow")
+    out = tmp_path / "wgan-gp"
+    assert cli.main(["train", "--out", str(out), "--no-progress"]) == 0
+    seed0 = evaluate_checkpoint(str(out))["per_seed"][0]
+    modes, high_quality, kl = readme_default_run()
+    assert (seed0["modes_covered"], round(seed0["high_quality"], 3), round(seed0["reverse_kl"], 3)) == \
+        (modes, high_quality, kl)
