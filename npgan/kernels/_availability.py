@@ -25,15 +25,16 @@ _warned = False
 def _probe(backend):
     if backend == "numpy":
         return True, ""
-    if backend in ("c", "numba"):
-        threads.prefer_passive_waiting()  # before the OpenMP runtime loads (module docstring)
     if backend == "c":
+        if importlib.util.find_spec("npgan._C") is not None:  # (not when import only warns it is missing)
+            threads.prefer_passive_waiting()  # before the OpenMP runtime loads (module docstring)
         try:
             importlib.import_module("npgan._C")
             return True, ""
         except ImportError as exc:
             return False, f"the C extension npgan._C is not built ({exc}); reinstall with a C compiler (gcc) present"
     if backend == "numba":
+        threads.prefer_passive_waiting()
         try:
             importlib.import_module("numba")
             return True, ""
