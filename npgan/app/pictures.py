@@ -34,7 +34,7 @@ from ..metrics.mixture import N_SAMPLES, mode_coverage
 from ..ops import broadcast_to, reshape
 from ..serialization import load_checkpoint, save_checkpoint
 from .presets import PRESETS, _game
-from .sampling import generate, translate
+from .sampling import generate, in_mode, translate
 
 FINAL = "final.png"
 GIF, LAST_FRAME, FRAMES = "training.gif", "training.png", "training_frames.npz"
@@ -178,33 +178,18 @@ def point_discriminator(trainer, preset):
     return packed_copies
 
 
-def _eval_mode(module):
-    """Put ``module`` in eval mode; returns how to put it back."""
-    was_training = module.training
-    module.eval()
-    return lambda: module.train(was_training)
-
-
 def critic_values(trainer, D, points):
     """D's output (M,) at ``points`` (M, 2), in eval mode and without a graph."""
-    restore = _eval_mode(trainer.D)
-    try:
-        with no_grad():
-            return D(Tensor(points.astype(trainer.dtype))).data.reshape(-1).astype(np.float64)
-    finally:
-        restore()
+    with in_mode(trainer.D, training=False), no_grad():
+        return D(Tensor(points.astype(trainer.dtype))).data.reshape(-1).astype(np.float64)
 
 
 def generator_field(trainer, D, game, points):
     """-dc/dx at each of ``points`` (M, 2), c the per-sample generator cost of ``game``:
     -M dL_G/dx_i for L_G = game.generator_loss on the batch of M points (module docstring)."""
-    restore = _eval_mode(trainer.D)
-    try:
+    with in_mode(trainer.D, training=False):
         x = Tensor(points.astype(trainer.dtype), requires_grad=True)
-        loss = game.generator_loss(D, x, rng=np.random.default_rng(0))
-        dx, = grad(loss, [x])
-    finally:
-        restore()
+        dx, = grad(game.generator_loss(D, x, rng=np.random.default_rng(0)), [x])
     return -len(points) * dx.data.astype(np.float64)
 
 

@@ -6,6 +6,8 @@ gives the same samples and the trainer's random stream is left untouched: drawin
 pictures during a run never changes the run. ``translate(trainer, x)`` does the same for
 a pix2pix G(x), dropout on as in the paper's test time, masks from their own seed.
 """
+import contextlib
+
 import numpy as np
 
 from .. import random as ng_random
@@ -19,14 +21,8 @@ def generate(trainer, n, labels=None, rng=None):
     the trainer's own random stream is left untouched."""
     rng = rng or np.random.default_rng(12345)
     z = Tensor(rng.standard_normal((n, trainer.latent_dim)).astype(trainer.dtype))
-    was_training = trainer.G.training
-    trainer.G.eval()
-    try:
-        with no_grad():
-            out = trainer.generate(z, labels)
-    finally:
-        trainer.G.train(was_training)
-    return out.data
+    with in_mode(trainer.G, training=False), no_grad():
+        return trainer.generate(z, labels).data
 
 
 def translate(trainer, inputs, seed=12345):
@@ -34,11 +30,19 @@ def translate(trainer, inputs, seed=12345):
     paper's test time, its masks drawn from ``seed`` (npgan's own stream is left as it was)."""
     state = ng_random.get_rng_state()
     ng_random.manual_seed(seed)
-    was_training = trainer.G.training
-    trainer.G.train()
     try:
-        with no_grad():
+        with in_mode(trainer.G, training=True), no_grad():
             return trainer.translate(Tensor(np.asarray(inputs, dtype=trainer.dtype))).data
     finally:
-        trainer.G.train(was_training)
         ng_random.set_rng_state(state)
+
+
+@contextlib.contextmanager
+def in_mode(module, training):
+    """``module`` in train (``training=True``) or eval mode for the block, then as it was."""
+    was_training = module.training
+    module.train(training)
+    try:
+        yield module
+    finally:
+        module.train(was_training)
