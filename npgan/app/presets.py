@@ -141,9 +141,12 @@ PRESETS.update({
         "f-GAN (Nowozin et al., 2016): D's output through g_f is the critic of the variational bound "
         "E_data T - E_G f*(T) on D_f(P_data || P_G); KL by default, --divergence picks another; "
         "otherwise nsgan")),
-    "sngan": Preset("hinge", "mlp", "ring8", "adam", 2e-4, spectral_norm=True, joint_pass=False, **TOY, why=(
-        "SNGAN (Miyato et al., 2018): spectral normalization on every layer of D and the hinge loss; "
-        "otherwise nsgan's MLPs and Adam")),
+    "sngan": Preset("hinge", "mlp", "ring8", "adam", 2e-4, betas=(0.0, 0.9), spectral_norm=True, joint_pass=False,
+                    **TOY, why=(
+        "SNGAN (Miyato et al., 2018): spectral normalization on every layer of D and the hinge loss, Adam 2e-4 "
+        "with betas (0, 0.9) as the paper's hinge-loss runs; otherwise nsgan's MLPs. Measured on ring8 "
+        "(1,000 steps, seed 0): with nsgan's betas (0.5, 0.999) 2 of 8 modes (2 at 5,000 steps too), "
+        "with (0, 0.9) all 8")),
     "sngan-dcgan": Preset("hinge", "dcgan", "digits", "adam", 2e-4, latent_dim=100, spectral_norm=True,
                           joint_pass=False, why=(
         "SNGAN with the DCGAN pair on digits: every conv and linear layer of the (dropout-free) conv critic "
