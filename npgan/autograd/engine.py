@@ -18,7 +18,7 @@ import itertools
 
 import numpy as np
 
-from . import grad_mode
+from . import capture, grad_mode
 from .broadcast import sum_to
 from .tensor import Tensor
 
@@ -31,7 +31,11 @@ def _add(old, new, create_graph):
     """old + new (old may be None): recorded only with ``create_graph``."""
     if old is None:
         return new
-    return old + new if create_graph else Tensor(old.data + new.data)
+    if create_graph:
+        return old + new
+    if capture.recorder is not None:
+        return capture.recorder.raw(np.add, old.data, new.data)
+    return Tensor(old.data + new.data)
 
 
 def _seed(i, out, g, where):
@@ -46,6 +50,8 @@ def _seed(i, out, g, where):
         if out.data.size != 1:
             raise RuntimeError(f"{where}: grad can be created implicitly only for one-element outputs; "
                                f"output {i} has shape {out.shape}; pass grad_outputs")
+        if capture.recorder is not None:
+            return capture.recorder.raw(np.ones_like, out.data)
         return Tensor(np.ones_like(out.data))
     if not isinstance(g, Tensor):
         g = Tensor(np.asarray(g, dtype=out.dtype))
@@ -157,6 +163,8 @@ def _run(outputs, grads, targets, retain_graph, create_graph):
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves (or of
     ``inputs`` when given), as ``torch.autograd.backward``. Calling it twice adds up."""
+    if capture.recorder is not None:
+        capture.recorder.refuse("backward() writes .grad; return npgan.autograd.grad(...) from the step instead")
     outputs, grads = _initial_grads(tensors, grad_tensors, create_graph, "backward")
     targets = None if inputs is None else {_node(x) for x in inputs}
     grads = _run(outputs, grads, targets, create_graph if retain_graph is None else retain_graph, create_graph)
