@@ -163,14 +163,14 @@ def _run(outputs, grads, targets, retain_graph, create_graph):
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves (or of
     ``inputs`` when given), as ``torch.autograd.backward``. Calling it twice adds up."""
-    if capture.recorder is not None:
-        capture.recorder.refuse("backward() writes .grad; return npgan.autograd.grad(...) from the step instead")
     outputs, grads = _initial_grads(tensors, grad_tensors, create_graph, "backward")
     targets = None if inputs is None else {_node(x) for x in inputs}
     grads = _run(outputs, grads, targets, create_graph if retain_graph is None else retain_graph, create_graph)
     for key, g in grads.items():
         if isinstance(key, Tensor) and key.requires_grad and (targets is None or key in targets):
             key.grad = _add(key.grad, g if create_graph else g.detach(), create_graph)
+            if capture.recorder is not None:
+                capture.recorder.set_grad(key, create_graph)
 
 
 def _grad_inputs(inputs):

@@ -12,7 +12,8 @@ class CaptureError(RuntimeError):
 
 class Recorder:
     """Turns a traced call into a program: ``ops`` entries (name, call, in_slots, out_slots);
-    a slot is ("in", i), ("op", k), ("ext", array) for an outside array."""
+    a slot is ("in", i), ("op", k), ("ext", array) for an outside array. Entries without
+    outputs are effects: writing a leaf's ``.grad``, an optimizer's ``zero_grad``/``step``."""
 
     def __init__(self, inputs):
         self.slot = {id(x.data): ("in", i) for i, x in enumerate(inputs)}
@@ -49,8 +50,20 @@ class Recorder:
             return getattr(g, method)(*args, **kwargs)
         self.ops.append((f"draw {method}", source, [], self._out([data])))
 
-    def refuse(self, why):
-        raise CaptureError(why)
+    def set_grad(self, leaf, create_graph):
+        """backward() just wrote ``leaf.grad``: replay writes the same slot's array there."""
+        if create_graph:
+            raise CaptureError("backward(create_graph=True) inside a captured step")
+        def write(array):
+            leaf.grad = Tensor(array)
+        self.ops.append(("set .grad", write, [self._in(leaf.grad.data)], []))
+
+    def effect(self, name, call, closure=None):
+        """An optimizer's zero_grad or step: at replay, call it again (one kernel call
+        per parameter group, in place on the parameters and their states)."""
+        if closure is not None:
+            raise CaptureError(f"{name} with a closure inside a captured step")
+        self.ops.append((name, call, [], []))
 
 
 def _trace(fn, inputs):
@@ -120,6 +133,8 @@ class CompiledStep:
         for call, ins, n_out in ops:
             args = [x[1] if x[0] == "ext" else (inputs[x[1]].data if x[0] == "in" else values[x[1]]) for x in ins]
             result = call(*args)
+            if n_out == 0:
+                continue
             if n_out == 1 and not isinstance(result, tuple):
                 values.append(np.asarray(result))
             else:
