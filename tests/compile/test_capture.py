@@ -24,7 +24,7 @@ def _fwd_bwd(spec):
 # Ops whose backward builds a mask on arrays (a constant computed from the data) or that
 # keep an array on the Function: refused today, with a CaptureError naming the op.
 REFUSED = {"abs", "relu", "maximum", "minimum", "clamp", "clamp_min", "where", "max_all", "max_dim",
-           "amax_keepdim", "min_dim", "getitem_fancy_repeat", "getitem_bool", "l1_loss", "l1_loss_sum",
+           "amax_keepdim", "min_dim", "getitem_bool", "l1_loss", "l1_loss_sum",
            "l1_loss_none", "same_input_twice"}
 
 
