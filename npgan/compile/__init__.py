@@ -15,8 +15,18 @@ parameter (read live at replay) from a constant, and to catch data-dependent Pyt
 step is traced on its first TWO calls (as TinyJit captures on the 2nd) and the two
 programs compared: the same ops in the same order, an outside array either the same
 object both times (live) or equal values (a constant); anything else is refused with the
-first op that differs. A Function that keeps arrays on itself (a mask, batch statistics)
-is refused: replaying its stale state would give a wrong answer, not an error.
+first op that differs; so is an op whose attributes (an index, batch statistics kept on
+the Function) or output shapes differ between the traces. Masks, signs and conditions
+built from the data are ops too (``npgan.ops.locally_constant``), so they are recomputed
+at each replay. In-place writes (``copy_``, ``add_``, ...) are recorded and replayed.
+
+What cannot be captured, and is refused at capture: turning data into a Python value
+(``.item()``, ``float()``, ``bool()``, ``.tolist()``); data-dependent Python (an ``if`` on
+``x.data``, an index or condition built from ``.data``, shapes that follow the data);
+``backward(create_graph=True)``; an optimizer step with a closure. Not yet capturable
+(refused, never replayed wrong): training-mode BatchNorm (it keeps its batch statistics
+on the Function), dropout and spectral norm (their masks and power iterations are made
+on arrays outside any op).
 
 Retrace: a change of the inputs' shapes, dtypes or requires_grad, or of grad mode.
 """
