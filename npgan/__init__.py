@@ -15,6 +15,7 @@ from .ops import *  # noqa: F401,F403  (the functional ops: add, exp, sum, cat, 
 from .creation import ones, ones_like, zeros, zeros_like
 from .random import get_rng_state, manual_seed, rand, randn, set_rng_state
 from . import nn, optim
+from .compile import compile
 
 __version__ = "0.1.0"
 

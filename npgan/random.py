@@ -6,6 +6,7 @@ checkpoint resumes the same random stream.
 """
 import numpy as np
 
+from .autograd import capture
 from .autograd.dtypes import get_default_dtype
 from .autograd.tensor import Tensor
 
@@ -45,6 +46,8 @@ def randn(*size, dtype=None, requires_grad=False, generator=None):
     """Standard normal samples of ``size``."""
     g = generator or _generator
     data = g.standard_normal(_shape(size), dtype=np.dtype(dtype or get_default_dtype()))
+    if capture.recorder is not None:
+        capture.recorder.draw(generator, "standard_normal", (_shape(size),), {"dtype": data.dtype}, data)
     return Tensor(data, requires_grad=requires_grad)
 
 
@@ -52,4 +55,6 @@ def rand(*size, dtype=None, requires_grad=False, generator=None):
     """Uniform samples in [0, 1) of ``size``."""
     g = generator or _generator
     data = g.random(_shape(size), dtype=np.dtype(dtype or get_default_dtype()))
+    if capture.recorder is not None:
+        capture.recorder.draw(generator, "random", (_shape(size),), {"dtype": data.dtype}, data)
     return Tensor(data, requires_grad=requires_grad)

@@ -18,7 +18,7 @@ import itertools
 
 import numpy as np
 
-from . import grad_mode
+from . import capture, grad_mode
 from .broadcast import sum_to
 from .tensor import Tensor
 
@@ -31,7 +31,11 @@ def _add(old, new, create_graph):
     """old + new (old may be None): recorded only with ``create_graph``."""
     if old is None:
         return new
-    return old + new if create_graph else Tensor(old.data + new.data)
+    if create_graph:
+        return old + new
+    if capture.recorder is not None:
+        return capture.recorder.raw(np.add, old.data, new.data)
+    return Tensor(old.data + new.data)
 
 
 def _seed(i, out, g, where):
@@ -46,6 +50,8 @@ def _seed(i, out, g, where):
         if out.data.size != 1:
             raise RuntimeError(f"{where}: grad can be created implicitly only for one-element outputs; "
                                f"output {i} has shape {out.shape}; pass grad_outputs")
+        if capture.recorder is not None:
+            return capture.recorder.raw(np.ones_like, out.data)
         return Tensor(np.ones_like(out.data))
     if not isinstance(g, Tensor):
         g = Tensor(np.asarray(g, dtype=out.dtype))
@@ -163,6 +169,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     for key, g in grads.items():
         if isinstance(key, Tensor) and key.requires_grad and (targets is None or key in targets):
             key.grad = _add(key.grad, g if create_graph else g.detach(), create_graph)
+            if capture.recorder is not None:
+                capture.recorder.set_grad(key, create_graph)
 
 
 def _grad_inputs(inputs):

@@ -27,7 +27,7 @@ import weakref
 
 import numpy as np
 
-from . import anomaly, grad_mode, inplace
+from . import anomaly, capture, grad_mode, inplace
 from .tensor import Tensor
 
 FREED = ("Trying to backward through the graph a second time (or to use its gradients after they were freed). "
@@ -51,6 +51,8 @@ class Function:
         arrays = [a if type(a) is np.ndarray else np.asarray(a) for a in ((arrays,) if single else arrays)]
         if anomaly._enabled:
             anomaly.check(self, inputs, arrays, "forward")
+        if capture.recorder is not None:
+            capture.recorder.op(self, inputs, arrays)
         record = grad_mode._enabled and any([x.requires_grad for x in inputs])
         if record:
             self.generation = max([x.generation for x in inputs])  # before the outputs take theirs

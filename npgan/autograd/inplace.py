@@ -14,6 +14,9 @@ in-place write of npgan calls it -- the methods here (``copy_``, ``fill_``, ``ze
 forward and refuses to run its backward once one moved (``Function.input_grads``):
 otherwise the gradient would silently use values the forward never saw.
 
+Each write goes through ``_write``, where a captured step (``npgan.compile``) records it
+to replay on the same array.
+
 npgan does not differentiate through in-place writes: on a tensor that requires grad they
 are refused while gradients are recorded, and allowed under ``no_grad`` (as an optimizer
 writes its parameters). Writes into ``.data`` by hand are not counted (see ``Tensor``).
@@ -22,7 +25,7 @@ import numbers
 
 import numpy as np
 
-from . import grad_mode
+from . import capture, grad_mode
 from .tensor import Tensor
 
 
@@ -76,9 +79,38 @@ def _operand(t, other, op):
     return other.data
 
 
-def _written(t):
+def _write(t, write, *operands):
+    """``write(t.data, *operands)``: one in-place write, counted (and, while a step is
+    captured, recorded so that ``npgan.compile`` replays it)."""
+    if capture.recorder is not None:
+        capture.recorder.write(write, t.data, operands)
+    write(t.data, *operands)
     increment_version(t)
     return t
+
+
+def _copy(target, value):
+    np.copyto(target, value)
+
+
+def _add(target, value, alpha):
+    np.add(target, value if alpha == 1 else value * target.dtype.type(alpha), out=target)
+
+
+def _sub(target, value, alpha):
+    np.subtract(target, value if alpha == 1 else value * target.dtype.type(alpha), out=target)
+
+
+def _mul(target, value):
+    np.multiply(target, value, out=target)
+
+
+def _div(target, value):
+    np.divide(target, value, out=target)
+
+
+def _clip(target, low, high):
+    np.clip(target, low, high, out=target)
 
 
 def copy_(self, src):
@@ -86,8 +118,7 @@ def copy_(self, src):
     _check_target(self, "copy_")
     if not isinstance(src, Tensor):
         raise TypeError(f"copy_: expected a Tensor, got {type(src).__name__}")
-    np.copyto(self.data, _operand(self, src, "copy_"))
-    return _written(self)
+    return _write(self, _copy, _operand(self, src, "copy_"))
 
 
 def fill_(self, value):
@@ -95,8 +126,7 @@ def fill_(self, value):
     _check_target(self, "fill_")
     if not isinstance(value, numbers.Real):
         raise TypeError(f"fill_: expected a real number, got {type(value).__name__}")
-    self.data[...] = _operand(self, value, "fill_")
-    return _written(self)
+    return _write(self, _copy, _operand(self, value, "fill_"))
 
 
 def zero_(self):
@@ -106,31 +136,25 @@ def zero_(self):
 def add_(self, other, alpha=1):
     """self += alpha * other."""
     _check_target(self, "add_", arithmetic=True)
-    value = _operand(self, other, "add_")
-    np.add(self.data, value if alpha == 1 else value * self.dtype.type(alpha), out=self.data)
-    return _written(self)
+    return _write(self, _add, _operand(self, other, "add_"), alpha)
 
 
 def sub_(self, other, alpha=1):
     """self -= alpha * other."""
     _check_target(self, "sub_", arithmetic=True)
-    value = _operand(self, other, "sub_")
-    np.subtract(self.data, value if alpha == 1 else value * self.dtype.type(alpha), out=self.data)
-    return _written(self)
+    return _write(self, _sub, _operand(self, other, "sub_"), alpha)
 
 
 def mul_(self, other):
     """self *= other."""
     _check_target(self, "mul_", arithmetic=True)
-    np.multiply(self.data, _operand(self, other, "mul_"), out=self.data)
-    return _written(self)
+    return _write(self, _mul, _operand(self, other, "mul_"))
 
 
 def div_(self, other):
     """self /= other."""
     _check_target(self, "div_", arithmetic=True)
-    np.divide(self.data, _operand(self, other, "div_"), out=self.data)
-    return _written(self)
+    return _write(self, _div, _operand(self, other, "div_"))
 
 
 def clamp_(self, min=None, max=None):
@@ -140,5 +164,4 @@ def clamp_(self, min=None, max=None):
         raise ValueError("clamp_: give min, max or both")
     low = None if min is None else _operand(self, min, "clamp_")
     high = None if max is None else _operand(self, max, "clamp_")
-    np.clip(self.data, low, high, out=self.data)
-    return _written(self)
+    return _write(self, _clip, low, high)

@@ -14,7 +14,7 @@ identity, so tensors key dicts and sets although ``==`` compares elementwise.
 """
 import numpy as np
 
-from . import dtypes
+from . import capture, dtypes
 
 
 class Tensor:
@@ -83,11 +83,15 @@ class Tensor:
         return self.data
 
     def item(self):
+        if capture.recorder is not None:
+            capture.recorder.refuse("Tensor.item() (or float() or int() of a tensor)")
         if self.data.size != 1:
             raise ValueError(f"item: only a one-element tensor converts to a Python number, got shape {self.shape}")
         return self.data.item()
 
     def tolist(self):
+        if capture.recorder is not None:
+            capture.recorder.refuse("Tensor.tolist()")
         return self.data.tolist()
 
     def detach(self):
@@ -121,6 +125,8 @@ class Tensor:
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"
 
     def __bool__(self):
+        if capture.recorder is not None:
+            capture.recorder.refuse("bool(Tensor) (an if or while on a tensor)")
         if self.data.size != 1:
             raise ValueError(f"the truth value of a tensor of shape {self.shape} is ambiguous")
         return bool(self.data)

@@ -12,6 +12,7 @@ from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..kernels import kernel
 from ._util import check_tensor
+from .locally_constant import locally_constant
 
 
 class ReLU(Function):
@@ -21,8 +22,12 @@ class ReLU(Function):
         return np.maximum(x, x.dtype.type(0))
 
     def backward(self, gy):
-        mask = Tensor((self.inputs[0].data > 0).astype(gy.dtype))  # locally constant mask
-        return gy * mask
+        return gy * locally_constant(_positive, self.inputs[0])
+
+
+def _positive(x):
+    """[x > 0] in x's dtype."""
+    return (x > 0).astype(x.dtype)
 
 
 class LeakyReLU(Function):

@@ -9,6 +9,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ._util import as_tensor, binary_operands, check_tensor
+from .locally_constant import locally_constant
 
 
 class Add(Function):
@@ -135,24 +136,22 @@ class Abs(Function):
         return np.abs(x)
 
     def backward(self, gy):
-        sign = Tensor(np.sign(self.inputs[0].data))  # locally constant: reading .data is safe
-        return gy * sign
+        return gy * locally_constant(np.sign, self.inputs[0])
 
 
 class Where(Function):
-    """y = where(cond, a, b) for a constant boolean cond;  da = gy [cond], db = gy [not cond]."""
+    """y = where(cond, a, b), cond a boolean Tensor (a constant: no gradient);
+    da = gy [cond], db = gy [not cond]."""
 
-    def __init__(self, condition):
-        self.condition = condition
-
-    def forward(self, a, b):
-        return np.where(self.condition, a, b)
+    def forward(self, condition, a, b):
+        return np.where(condition, a, b)
 
     def backward(self, gy):
+        condition = self.inputs[0]
         zero = Tensor(np.zeros((), dtype=gy.dtype))
-        ga = where(self.condition, gy, zero) if self.needs_input_grad[0] else None
-        gb = where(self.condition, zero, gy) if self.needs_input_grad[1] else None
-        return ga, gb
+        ga = Where()(condition, gy, zero) if self.needs_input_grad[1] else None
+        gb = Where()(condition, zero, gy) if self.needs_input_grad[2] else None
+        return None, ga, gb
 
 
 class Cast(Function):
@@ -221,7 +220,7 @@ def abs(x):
 
 def where(condition, a, b):
     """Elementwise ``a`` where ``condition`` else ``b`` (condition: bool array or Tensor)."""
-    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    cond = condition if isinstance(condition, Tensor) else Tensor(np.asarray(condition))
     if cond.dtype != np.bool_:
         raise TypeError(f"where: condition must be boolean, got dtype {cond.dtype}")
     a, b = binary_operands(a, b, "where")
@@ -229,19 +228,19 @@ def where(condition, a, b):
         np.broadcast_shapes(cond.shape, a.shape, b.shape)
     except ValueError:
         raise ValueError(f"where: condition {cond.shape}, a {a.shape} and b {b.shape} do not broadcast") from None
-    return Where(cond)(a, b)
+    return Where()(cond, a, b)
 
 
 def maximum(a, b):
     """Elementwise max; the gradient goes to ``a`` where a >= b (ties to ``a``)."""
     a, b = binary_operands(a, b, "maximum")
-    return Where(a.data >= b.data)(a, b)
+    return Where()(locally_constant(np.greater_equal, a, b), a, b)
 
 
 def minimum(a, b):
     """Elementwise min; the gradient goes to ``a`` where a <= b (ties to ``a``)."""
     a, b = binary_operands(a, b, "minimum")
-    return Where(a.data <= b.data)(a, b)
+    return Where()(locally_constant(np.less_equal, a, b), a, b)
 
 
 def clamp(x, min=None, max=None):
@@ -255,10 +254,10 @@ def clamp(x, min=None, max=None):
     y = x
     if min is not None:
         lo = as_tensor(min, x, "clamp")
-        y = Where(y.data >= lo.data)(y, lo)
+        y = Where()(locally_constant(np.greater_equal, y, lo), y, lo)
     if max is not None:
         hi = as_tensor(max, x, "clamp")
-        y = Where(y.data <= hi.data)(y, hi)
+        y = Where()(locally_constant(np.less_equal, y, hi), y, hi)
     return y
 
 

@@ -7,6 +7,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ._util import check_tensor, normalize_dims
+from .locally_constant import locally_constant
 from .shape import BroadcastTo, Reshape, broadcast_to, reshape
 
 
@@ -37,12 +38,22 @@ class AMax(Function):
         return x.max(axis=self.dims, keepdims=self.keepdim)
 
     def backward(self, gy):
-        x = self.inputs[0].data  # only to build the constant mask
-        mask = x == x.max(axis=self.dims, keepdims=True)
-        mask = mask / mask.sum(axis=self.dims, keepdims=True, dtype=x.dtype)
+        x = self.inputs[0]
         if not self.keepdim:
             gy = reshape(gy, _kept_shape(x.shape, self.dims))
-        return broadcast_to(gy, x.shape) * Tensor(mask.astype(x.dtype))
+        return broadcast_to(gy, x.shape) * locally_constant(_tie_shares, x, dims=self.dims)
+
+
+def _tie_shares(x, dims):
+    """1 / (number of maximal entries) at the maximal entries of x over ``dims``, else 0."""
+    mask = x == x.max(axis=dims, keepdims=True)
+    return (mask / mask.sum(axis=dims, keepdims=True, dtype=x.dtype)).astype(x.dtype)
+
+
+def _arg_along(x, arg, dim, keepdim):
+    """``arg`` (np.argmax / np.argmin) of x along ``dim``, the reduced axis kept if ``keepdim``."""
+    indices = arg(x, axis=dim)
+    return np.expand_dims(indices, dim) if keepdim else indices
 
 
 def _kept_shape(shape, dims):
@@ -107,8 +118,7 @@ def max(x, dim=None, keepdim=False, *, axis=None):
     if not isinstance(dim, (int, np.integer)):
         raise TypeError(f"max: dim must be an int, got {dim!r}; use amax for several dims")
     values = amax(x, dim, keepdim)
-    indices = Tensor(np.argmax(x.data, axis=dim) if not keepdim else
-                     np.expand_dims(np.argmax(x.data, axis=dim), dim))
+    indices = locally_constant(_arg_along, x, arg=np.argmax, dim=dim, keepdim=keepdim)
     return MaxResult(values, indices)
 
 
@@ -120,6 +130,5 @@ def min(x, dim=None, keepdim=False, *, axis=None):
     if dim is None:
         return amin(x)
     values = amin(x, dim, keepdim)
-    indices = Tensor(np.argmin(x.data, axis=dim) if not keepdim else
-                     np.expand_dims(np.argmin(x.data, axis=dim), dim))
+    indices = locally_constant(_arg_along, x, arg=np.argmin, dim=dim, keepdim=keepdim)
     return MaxResult(values, indices)

@@ -12,16 +12,23 @@ from ..autograd.tensor import Tensor
 from . import activations as act
 from . import elementwise as el
 from . import linalg, reductions, shape
+from .locally_constant import locally_constant
 
 
 def _r(fn):
     return lambda self, other: fn(other, self)
 
 
+def _against(x, op, other):
+    """op(x, other) for a Python value ``other`` (kept a Python scalar: NumPy's promotion)."""
+    return op(x, other)
+
+
 def _cmp(np_op):
     def compare(self, other):
-        other = other.data if isinstance(other, Tensor) else other
-        return Tensor(np_op(self.data, other))
+        if isinstance(other, Tensor):
+            return locally_constant(np_op, self, other)
+        return locally_constant(_against, self, op=np_op, other=other)
     return compare
 
 

@@ -13,6 +13,7 @@ import numbers
 
 import numpy as np
 
+from ..autograd import capture
 from ..autograd.grad_mode import enable_grad
 from ..autograd.inplace import increment_version
 from ..autograd.tensor import Tensor
@@ -82,6 +83,8 @@ class Optimizer:
 
     def zero_grad(self, set_to_none=True):
         """Forget the gradients: ``None`` (PyTorch's default) or zeros."""
+        if capture.recorder is not None:
+            capture.recorder.effect("zero_grad", lambda: self.zero_grad(set_to_none))
         for p in self._params():
             p.grad = None if set_to_none or p.grad is None else Tensor(np.zeros_like(p.grad.data))
 
@@ -89,6 +92,8 @@ class Optimizer:
         """Update every parameter that has a gradient, in place (bumping its version, so a
         graph that kept it can no longer run backward). ``closure`` (optional) re-evaluates
         the model and returns the loss, which ``step`` returns."""
+        if capture.recorder is not None:
+            capture.recorder.effect("optimizer step", self.step, closure)
         loss = None
         if closure is not None:
             with enable_grad():

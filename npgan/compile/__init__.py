@@ -1,0 +1,35 @@
+"""``npgan.compile(fn)``: a captured step, the idea behind tinygrad's TinyJit, CUDA graphs
+and ``torch.compile``.
+
+Eager npgan pays, at every call, for Python around the arithmetic: Tensor objects, the
+graph, the engine's walk, the checks. A training step does the same ops in the same order
+each time, only on new numbers. So run it once while a recorder listens (``trace``), keep
+the flat list of what happened -- "call this forward on these arrays, put the result in
+that slot" -- and from then on replay the list on the new inputs (``replay``).
+
+Each array met while tracing is one of: an input of the step; made by a recorded op (a
+``Function`` call, forward or backward, or the engine's raw add and seed); a random draw
+(a *source*: redrawn from the same generator at each replay, so draws are fresh and the
+stream equals eager's); or an array from outside (a parameter, or a constant). To tell a
+parameter (read live at replay) from a constant, and to catch data-dependent Python, the
+step is traced on its first TWO calls (as TinyJit captures on the 2nd) and the two
+programs compared: the same ops in the same order, an outside array either the same
+object both times (live) or equal values (a constant); anything else is refused with the
+first op that differs; so is an op whose attributes (an index, batch statistics kept on
+the Function) or output shapes differ between the traces. Masks, signs and conditions
+built from the data are ops too (``npgan.ops.locally_constant``), so they are recomputed
+at each replay. In-place writes (``copy_``, ``add_``, ...) are recorded and replayed.
+
+What cannot be captured, and is refused at capture: turning data into a Python value
+(``.item()``, ``float()``, ``bool()``, ``.tolist()``); data-dependent Python (an ``if`` on
+``x.data``, an index or condition built from ``.data``, shapes that follow the data);
+``backward(create_graph=True)``; an optimizer step with a closure. Not yet capturable
+(refused, never replayed wrong): training-mode BatchNorm (it keeps its batch statistics
+on the Function), dropout and spectral norm (their masks and power iterations are made
+on arrays outside any op).
+
+Retrace: a change of the inputs' shapes, dtypes or requires_grad, or of grad mode.
+"""
+from .step import CaptureError, compile
+
+__all__ = ["CaptureError", "compile"]
