@@ -46,7 +46,7 @@ def _operand(x):
         return x, False
     if x.flags.f_contiguous and x.flags.aligned:
         return x.T, True
-    return np.ascontiguousarray(x), False
+    return np.require(x, requirements="CA"), False  # a copy: C-contiguous and aligned
 
 
 def gemm_args(a, b, out=None):
