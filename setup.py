@@ -43,6 +43,8 @@ setup(
     install_requires=["numpy>=1.24", "cffi>=1.15", "numba>=0.58", "matplotlib>=3.6", "tqdm>=4.60"],
     extras_require={
         "test": ["pytest>=7", "hypothesis>=6", *SWEEP],
+        # GEMM libraries for the gemm kernel (npgan/kernels/gemm.py); without them NumPy's BLAS runs
+        "fast": ["mkl>=2024", "blis>=1.0"],
         "sweep": [*SWEEP, "bokeh>=3.1"],  # bokeh: Dask's dashboard
         # peers for benchmarks/bench_steps.py and bench_conv.py (never runtime dependencies)
         "bench": ["threadpoolctl>=3", "torch==2.13.0", "dezero==0.0.13"],

@@ -14,6 +14,7 @@ from .registry import (BACKENDS, available_backends, backend_of, get_backend, im
 from . import elementwise  # noqa: F401  (registers the elementwise / loss / optimizer kernels)
 from . import conv  # noqa: F401  (the convolution kernels and their loops)
 from . import dropout  # noqa: F401
+from . import gemm  # noqa: F401  (the GEMM every Linear and conv layer runs)
 from .allocator import reuse_large_allocations
 from .threads import get_num_threads, prefer_passive_waiting, set_num_threads
 

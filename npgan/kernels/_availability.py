@@ -40,7 +40,19 @@ def _probe(backend):
             return True, ""
         except ImportError as exc:
             return False, f"numba cannot be imported ({exc})"
+    if backend in ("mkl", "blis"):
+        return _probe_gemm_library(backend)
     return False, f"unknown backend {backend!r}"
+
+
+def _probe_gemm_library(backend):
+    """A GEMM library (``gemm.py``) is available when its module imports: MKL's finds and
+    opens libmkl_rt (and sets up its threads), BLIS's imports the ``blis`` package."""
+    try:
+        importlib.import_module(f"npgan.kernels.gemm_{backend}")
+        return True, ""
+    except (ImportError, OSError) as exc:
+        return False, f"{backend} cannot be loaded ({exc}); pip install {backend}  (or pip install -e '.[fast]')"
 
 
 def why_unavailable(backend):

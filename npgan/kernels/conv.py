@@ -24,8 +24,8 @@ input tap a kernel weight meets into a matrix
 
     cols (C*KH*KW, OH*OW*n):  cols[(c, kh, kw), (oh, ow, i)] = x_t[c, oh*SH - PH + kh*DH, ow*SW - PW + kw*DW, i]
 
-and the three ops are three products with a reshaped weight, computed by BLAS through
-``numpy.matmul`` (never a hand-written GEMM):
+and the three ops are three products with a reshaped weight, computed by the ``gemm`` kernel
+(``gemm.py``: the BLAS library the registry chose; never a hand-written GEMM):
 
     conv2d            y_t = w.reshape(O, C*KH*KW) @ cols                (O, OH*OW*n)
     conv_transpose2d  y_t = col2im(w.reshape(C, O*KH*KW)^T @ x_t)       (O, OH, OW, n)
@@ -38,7 +38,7 @@ the bias on the way out. The hot loops -- ``conv_im2col``, ``conv_col2im``,
 one signature: the NumPy reference below (the definition), Numba (``conv_numba.py``) and
 C (``conv_c.py`` over ``csrc/conv.c``). The array-level kernels ``conv2d_forward``,
 ``conv_transpose2d_forward``, ``conv2d_weight`` and ``conv_bias_grad`` are written once here
-on top of the loops and ``numpy.matmul``; the registry picks the loops.
+on top of the loops and the ``gemm`` kernel; the registry picks both.
 
 Why this layout (measured on the DCGAN layers, batch 64, float32; benchmarks/bench_conv.py):
 * Channel-major ``cols`` (rows = taps, columns = pixels) makes each GEMM one large
@@ -160,7 +160,7 @@ def conv2d_forward(x, w, b, stride, padding, dilation):
     (SH, SW), (PH, PW), (DH, DW) = stride, padding, dilation
     OH, OW = (H + 2 * PH - DH * (KH - 1) - 1) // SH + 1, (W + 2 * PW - DW * (KW - 1) - 1) // SW + 1
     rows, L = C * KH * KW, OH * OW
-    w2 = w.reshape(O, rows)
+    w2 = conv_checks.loop_input(w.reshape(O, rows))
     y = np.empty((N, O, OH, OW), x.dtype)
     chunks, size = _chunks(N, rows * L * x.itemsize)
     x_t_buffer = np.empty(C * H * W * size, x.dtype)
@@ -171,7 +171,7 @@ def conv2d_forward(x, w, b, stride, padding, dilation):
         x_t = _batch_innermost(x[n0:n1], x_t_buffer).reshape(C, H, W, n)
         cols = unchecked("conv_im2col")(x_t, _matrix(cols_buffer, rows, L * n), KH, KW, SH, SW, PH, PW, DH, DW,
                                         OH, OW)
-        y_t = np.matmul(w2, cols, out=_matrix(y_t_buffer, O, L * n))
+        y_t = unchecked("gemm")(w2, False, cols, False, _matrix(y_t_buffer, O, L * n))
         unchecked("transpose_add_bias")(y_t.reshape(O * L, n), b, L, y[n0:n1].reshape(n, O * L))
     return y
 
@@ -188,7 +188,7 @@ def conv_transpose2d_forward(x, w, b, stride, padding, output_padding, dilation)
     (SH, SW), (PH, PW), (OPH, OPW), (DH, DW) = stride, padding, output_padding, dilation
     OH, OW = (H - 1) * SH - 2 * PH + DH * (KH - 1) + OPH + 1, (W - 1) * SW - 2 * PW + DW * (KW - 1) + OPW + 1
     rows, L = O * KH * KW, H * W
-    w2_t = w.reshape(C, rows).T
+    w2 = conv_checks.loop_input(w.reshape(C, rows))  # used transposed: w2^T
     y = np.empty((N, O, OH, OW), x.dtype)
     chunks, size = _chunks(N, rows * L * x.itemsize)
     x_t_buffer = np.empty(C * L * size, x.dtype)
@@ -197,7 +197,7 @@ def conv_transpose2d_forward(x, w, b, stride, padding, output_padding, dilation)
     for n0, n1 in chunks:
         n = n1 - n0
         x_t = _batch_innermost(x[n0:n1], x_t_buffer).reshape(C, L * n)
-        cols = np.matmul(w2_t, x_t, out=_matrix(cols_buffer, rows, L * n))
+        cols = unchecked("gemm")(w2, True, x_t, False, _matrix(cols_buffer, rows, L * n))
         # conv_transpose2d's output is col2im's image and its input col2im's (OH, OW)
         y_t = unchecked("conv_col2im")(cols, y_t_buffer[:O * OH * OW * n].reshape(O, OH, OW, n), O, OH, OW, n,
                                        KH, KW, SH, SW, PH, PW, DH, DW, H, W)
@@ -228,7 +228,7 @@ def conv2d_weight(x, gy, kernel_size, stride, padding, dilation):
         cols = unchecked("conv_im2col")(x_t, _matrix(cols_buffer, rows, L * n), KH, KW, SH, SW, PH, PW, DH, DW,
                                         OH, OW)
         gy_t = _batch_innermost(gy[n0:n1], gy_t_buffer).reshape(O, L * n)
-        np.matmul(gy_t, cols.T, out=partial)
+        unchecked("gemm")(gy_t, False, cols, True, partial)
         if partial is not gw:
             gw += partial
     return gw.reshape(O, C, KH, KW)

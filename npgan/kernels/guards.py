@@ -133,3 +133,22 @@ def dropout_mask(mask, threshold, seed, scale):
     array(k, "mask", mask, writeable=True)
     if not (isinstance(threshold, int) and 0 <= threshold <= 2**32 and isinstance(seed, int) and 0 <= seed < 2**64):
         raise ValueError(f"{k}: threshold={threshold!r} must be an int in [0, 2^32] and seed={seed!r} in [0, 2^64)")
+
+
+# --------------------------------------------------------------------------- GEMM libraries
+
+def gemm(a, trans_a, b, trans_b, out):
+    """What MKL's and BLIS's gemm take (``gemm.py``): a, b, out C-contiguous and aligned, of one
+    dtype, out writeable and apart from a and b, and their shapes those of out = op(a) op(b)."""
+    k = "gemm"
+    array(k, "a", a)
+    array(k, "b", b, dtype=a.dtype)
+    array(k, "out", out, dtype=a.dtype, writeable=True)
+    if a.ndim != 2 or b.ndim != 2 or out.ndim != 2:
+        raise ValueError(f"{k}: a, b and out must be 2-D, got shapes {a.shape}, {b.shape}, {out.shape}")
+    (M, K), (K_b, N) = a.shape[::-1] if trans_a else a.shape, b.shape[::-1] if trans_b else b.shape
+    if K != K_b or out.shape != (M, N):
+        raise ValueError(f"{k}: op(a) {(M, K)} @ op(b) {(K_b, N)} does not give out's shape {out.shape}")
+    sizes(k, 0, M=M, N=N, K=K)
+    if np.may_share_memory(out, a) or np.may_share_memory(out, b):
+        raise ValueError(f"{k}: out overlaps a or b (the library reads them while it writes out)")

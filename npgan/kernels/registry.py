@@ -13,8 +13,9 @@ once, with everything it has::
 
 ``check`` takes the public arguments, raises a ValueError/TypeError naming the kernel and the
 offending value, and returns the tuple of *checked arguments* that every implementation
-takes. The Numba and C targets are ``"module:function"`` strings imported on first use, so
-``import npgan`` does not import numba. Their functions always run behind ``guard``, which
+takes. The Numba, C and library targets are ``"module:function"`` strings imported on first
+use, so ``import npgan`` imports neither numba nor a GEMM library. Their functions always run
+behind ``guard``, which
 refuses only what would make a loop read or write outside its arrays (a misaligned or
 non-contiguous array, sizes that disagree with the arrays' shapes, a size beyond the bound
 under which the loops' 64-bit index arithmetic cannot overflow); it lives in ``guards.py``,
@@ -27,10 +28,12 @@ Three ways in, so that the arguments are checked once on their way down:
     unchecked(name)(*checked)   ... and then runs the implementation on what ``validate`` returned
                                 (the array-level conv kernels call their loops this way)
 
-Backends: ``numpy`` | ``numba`` | ``c`` | ``auto``. ``auto`` takes, per kernel, the first
-available backend of its ``prefer`` order (measured; the numbers are beside each
-registration). A backend that
-lacks a kernel falls back to the reference. The initial backend comes from
+Backends: ``numpy`` | ``numba`` | ``c`` | ``mkl`` | ``blis`` | ``auto``. ``numba`` and ``c``
+are npgan's own loops; ``mkl`` and ``blis`` are GEMM libraries, registered for the one kernel
+they implement, ``gemm`` (``gemm.py``), like any other target. ``auto`` takes, per kernel,
+the first available backend of its ``prefer`` order (measured: benchmarks/README.md). A
+backend that lacks a kernel falls back to the reference (so ``set_backend("mkl")`` runs the
+GEMMs in MKL and everything else on the NumPy reference). The initial backend comes from
 ``NPGAN_BACKEND`` (default ``auto``).
 
 Every kernel module registers at import, and ``npgan.kernels`` imports them all before
@@ -44,7 +47,8 @@ import sys
 import warnings
 from dataclasses import dataclass, field
 
-BACKENDS = ("numpy", "numba", "c")
+BACKENDS = ("numpy", "numba", "c", "mkl", "blis")
+TARGETS = ("numba", "c", "mkl", "blis")  # the backends a kernel may name a "module:function" for
 _DEFAULT_PREFERENCE = ("c", "numba", "numpy")
 
 
@@ -62,25 +66,27 @@ _backend = None
 _DEBUG = os.environ.get("NPGAN_DEBUG_KERNELS", "") not in ("", "0")
 
 
-def register(name, reference, *, check, guard=None, numba=None, c=None, prefer=_DEFAULT_PREFERENCE):
+def register(name, reference, *, check, guard=None, prefer=_DEFAULT_PREFERENCE, **targets):
     """Register kernel ``name``: ``reference`` is the NumPy implementation (the definition),
-    ``check`` maps the public arguments to the implementations', ``numba`` / ``c`` are optional
-    ``"module:function"`` targets that run behind ``guard``, and ``prefer`` is the order in
-    which ``auto`` tries the backends."""
+    ``check`` maps the public arguments to the implementations', the keywords ``numba``, ``c``,
+    ``mkl``, ``blis`` name optional ``"module:function"`` targets that run behind ``guard``, and
+    ``prefer`` is the order in which ``auto`` tries the backends (``numpy`` and every target)."""
     if name in _kernels:
         raise ValueError(f"register: kernel {name!r} is already registered")
-    if (numba or c) and guard is None:
-        raise TypeError(f"register: kernel {name!r} has a Numba or C implementation, so it needs a guard")
-    if sorted(prefer) != sorted(BACKENDS):
-        raise ValueError(f"register: prefer must order all of {BACKENDS}, got {prefer!r}")
-    targets = {"numpy": reference}
-    for backend, target in (("numba", numba), ("c", c)):
-        if target is not None:
-            if not (isinstance(target, str) and target.count(":") == 1):
-                raise TypeError(f"register: the {backend} target of {name!r} must be 'module:function', "
-                                f"got {target!r}")
-            targets[backend] = target
-    _kernels[name] = _Kernel(check, guard, targets, tuple(prefer))
+    unknown = set(targets) - set(TARGETS)
+    if unknown:
+        raise TypeError(f"register: unknown target backend(s) {sorted(unknown)} for {name!r}; expected {TARGETS}")
+    targets = {backend: target for backend, target in targets.items() if target is not None}
+    if targets and guard is None:
+        raise TypeError(f"register: kernel {name!r} has a {'/'.join(targets)} implementation, so it needs a guard")
+    if len(set(prefer)) != len(prefer) or not set(prefer) <= set(BACKENDS) \
+            or not {"numpy", *targets} <= set(prefer):
+        raise ValueError(f"register: prefer must order 'numpy' and the targets {sorted(targets)} of {name!r} "
+                         f"(no repeats, only {BACKENDS}), got {prefer!r}")
+    for backend, target in targets.items():
+        if not (isinstance(target, str) and target.count(":") == 1):
+            raise TypeError(f"register: the {backend} target of {name!r} must be 'module:function', got {target!r}")
+    _kernels[name] = _Kernel(check, guard, {"numpy": reference, **targets}, tuple(prefer))
     _resolved.clear()
 
 
@@ -122,16 +128,17 @@ def _with_check(check, impl):
 
 
 def available_backends():
-    """The backends that can run here (``numpy`` always; ``numba``/``c`` if importable/built)."""
+    """The backends that can run here (``numpy`` always; ``numba`` / ``mkl`` / ``blis`` if
+    importable, ``c`` if built)."""
     from . import _availability
     return tuple(b for b in BACKENDS if _availability.is_available(b))
 
 
 def set_backend(name):
-    """Select the kernel backend: ``'auto'``, ``'numpy'``, ``'numba'`` or ``'c'``."""
+    """Select the kernel backend: ``'auto'``, ``'numpy'``, ``'numba'``, ``'c'``, ``'mkl'`` or ``'blis'``."""
     global _backend
     if name not in ("auto",) + BACKENDS:
-        raise ValueError(f"set_backend: unknown backend {name!r}; expected 'auto', 'numpy', 'numba' or 'c'")
+        raise ValueError(f"set_backend: unknown backend {name!r}; expected 'auto' or one of {BACKENDS}")
     if name != "auto" and name not in available_backends():
         from . import _availability
         raise RuntimeError(f"set_backend: backend {name!r} is not available here: {_availability.why_unavailable(name)}")
@@ -149,7 +156,7 @@ def get_backend():
 def _init_from_env():
     name = os.environ.get("NPGAN_BACKEND", "auto").strip().lower() or "auto"
     if name not in ("auto",) + BACKENDS:
-        raise ValueError(f"NPGAN_BACKEND={name!r} is not one of auto, numpy, numba, c")
+        raise ValueError(f"NPGAN_BACKEND={name!r} is not one of auto, {', '.join(BACKENDS)}")
     if name != "auto" and name not in available_backends():
         warnings.warn(f"NPGAN_BACKEND={name!r} is unavailable; using 'auto' instead", RuntimeWarning, stacklevel=3)
         name = "auto"

@@ -11,7 +11,9 @@ loops on Numba's threads. ``set_num_threads(n)`` sets all three:
   ``NUMBA_NUM_THREADS`` numba started with (numba cannot go above it);
 * BLAS's, through ``threadpoolctl`` when it is installed (optional: ``pip install
   threadpoolctl``). Without it, BLAS keeps its own count: set ``OPENBLAS_NUM_THREADS`` (or
-  ``OMP_NUM_THREADS``) before starting Python.
+  ``OMP_NUM_THREADS``) before starting Python;
+* MKL's, when the ``mkl`` GEMM backend is loaded (``apply_to_gemm``; ``gemm_mkl.py`` runs it
+  on GNU OpenMP, the C loops' runtime, waiting passively).
 
 Until it is called, every pool is as the process has it -- the user's environment variables
 win: BLAS and Numba at their own defaults (``OPENBLAS_NUM_THREADS``, ``NUMBA_NUM_THREADS``,
@@ -72,6 +74,7 @@ def set_num_threads(n):
         threadpoolctl.threadpool_limits(limits=n, user_api="blas")
     if "numba" in sys.modules:
         apply_to_numba()
+    apply_to_gemm()
 
 
 def get_num_threads():
@@ -87,6 +90,15 @@ def apply_to_numba():
         return
     import numba
     numba.set_num_threads(min(_num_threads, numba.config.NUMBA_NUM_THREADS))
+
+
+def apply_to_gemm():
+    """Give the GEMM library npgan loaded (MKL: ``gemm_mkl.py``) the count of ``set_num_threads``,
+    if it was called (``gemm_mkl`` also calls this when it loads). The ``blis`` wheel has no
+    threads to set; NumPy's BLAS is threadpoolctl's."""
+    mkl = sys.modules.get("npgan.kernels.gemm_mkl")
+    if _num_threads is not None and mkl is not None:
+        mkl.set_num_threads(_num_threads)
 
 
 def prefer_passive_waiting():

@@ -1,11 +1,13 @@
 """Matrix products: matmul (batched, broadcasting) and linear (y = x W^T + b).
 
 The backward of each is written with matmul and transposes, so the family is closed
-under differentiation. GEMMs run in BLAS through ``numpy.matmul``.
+under differentiation. The 2-D products run in the ``gemm`` kernel (``kernels/gemm.py``: the
+BLAS library the registry chose), batched ones in ``numpy.matmul``.
 """
 import numpy as np
 
 from ..autograd.function import Function
+from ..kernels import kernel
 from ._util import check_tensor
 from .reductions import Sum
 from .shape import Permute, reshape
@@ -57,25 +59,17 @@ class Linear(Function):
 
 
 def _matmul_arrays(a, b):
-    """np.matmul(a, b), with two shortcuts around slow paths of NumPy's matmul:
-
-    * inner dimension 1: a @ b is the outer product a[..., :, 0] b[..., 0, :], and a
-      broadcast multiply gives the same numbers (each entry is one product, nothing is
-      summed) 10-20x faster than BLAS, whose GEMM is slow for K = 1. That case is the
-      input gradient of every layer with one output unit, such as a discriminator's last
-      Linear (gy (N, 1) @ W (1, 6272): 400 us in BLAS, 21 us as a multiply).
-    * an operand with a zero stride (a broadcast view, e.g. the gradient of a ``sum``,
-      which is ones broadcast to the summed shape): NumPy hands such an operand to its
-      own unblocked loop instead of BLAS. A contiguous copy of it costs one pass over
-      the operand and brings BLAS back: the weight gradient of a critic's last Linear in
-      a gradient penalty, (1, 64) @ (64, 6272), goes from 594 us to 118 us per call in
-      the DCGAN critic step (benchmarks, workload 5)."""
+    """a @ b on arrays: a 2-D product in the ``gemm`` kernel (the GEMM library the registry
+    chose, ``kernels/gemm.py``), a batched one in numpy.matmul; and one shortcut around BLAS:
+    with inner dimension 1, a @ b is the outer product a[..., :, 0] b[..., 0, :], and a
+    broadcast multiply gives the same numbers (each entry is one product, nothing is summed)
+    faster than a GEMM, which is slow for K = 1 (benchmarks/README.md, "Inner dimension 1").
+    That case is the input gradient of every layer with one output unit, such as a
+    discriminator's last Linear."""
     if a.shape[-1] == 1 and a.ndim >= 2 and b.ndim >= 2:
         return np.multiply(a, b)
-    if 0 in a.strides and a.size > 1:
-        a = np.ascontiguousarray(a)
-    if 0 in b.strides and b.size > 1:
-        b = np.ascontiguousarray(b)
+    if a.ndim == 2 and b.ndim == 2:
+        return kernel("gemm")(a, b)
     return np.matmul(a, b)
 
 

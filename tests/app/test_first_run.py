@@ -201,7 +201,7 @@ def test_cgan_sample_grids_label_their_rows_with_the_class(tmp_path, monkeypatch
     with ng.no_grad():
         for k in (0, 4, 9):
             row = trainer.G(ng.tensor(z[3 * k:3 * k + 3]), ng.tensor(np.full(3, k))).data
-            np.testing.assert_allclose(got["images"][3 * k:3 * k + 3], row, rtol=1e-6)
+            np.testing.assert_allclose(got["images"][3 * k:3 * k + 3], row, rtol=1e-6, atol=1e-6)  # (GEMM libraries may round a batch of 3 and of 30 differently)
 
 
 def test_overwrite_replaces_the_new_pictures_too(tmp_path, capsys):

@@ -96,7 +96,7 @@ def test_the_loops_guard_refuses_misaligned_arrays(loop, args, rng):
     """Called unchecked (as the array-level kernels call them), the Numba and C loops still
     refuse an array they cannot index safely; the NumPy reference has no such limit."""
     a = misaligned(rng.standard_normal(12))
-    for backend in set(ng.available_backends()) - {"numpy"}:
+    for backend in set(ng.available_backends()) & {"numba", "c"}:  # (mkl, blis: only gemm)
         ng.set_backend(backend)
         try:
             with pytest.raises(ValueError, match=f"{loop}: .* must be C-contiguous, aligned"):
