@@ -5,8 +5,9 @@ as its baseline) as a run directory, with the safety of ``npgan train``.
     npgan adapt --model source-only                 # the same networks, lambda = 0: runs/adapt-source-only/
     npgan adapt --out runs/adapt-dann --resume      # after Ctrl-C or a crash: the identical trajectory
 
-The run directory is managed by ``rundir`` exactly as a GAN run's (refusing to replace a run
-or other files, ``--overwrite``, the lock, atomic writes, Ctrl-C saving a checkpoint):
+The run directory is kept by ``rundir`` exactly as a GAN run's (refusing to replace a run
+or other files, ``--overwrite``, the lock naming ``npgan adapt``, atomic writes, Ctrl-C
+saving a checkpoint, stopping on non-finite losses with the last good checkpoint kept):
     config.json      the resolved AdaptConfig
     metrics.csv      step, label_loss, domain_loss, lambda, lr, steps_per_s every ``log_every``
                      steps; every ``eval_every`` steps also source_accuracy, target_accuracy and
@@ -17,14 +18,12 @@ or other files, ``--overwrite``, the lock, atomic writes, Ctrl-C saving a checkp
 """
 import dataclasses
 import os
-import time
 from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
 from .. import random as ng_random
 from .. import viz
-from ..atomic import remove_stale_temps
 from ..data.domains import DOMAINS, get_domains
 from ..gan.dann import DANN, METHODS, OPTIMIZERS, DANNTrainer, evaluate
 from ..serialization import load_checkpoint, save_checkpoint
@@ -32,10 +31,12 @@ from . import rundir
 from .checks import ConfigError, check_choice, check_float, check_int
 from .presets import MAX_BATCH, MAX_STEPS, option
 from .rundir import CHECKPOINT, CONFIG
-from .run import (Diverged, Interrupted, ResumeConflict, _last_checkpoint, _MetricsCSV, _non_finite, _progress,
-                  _StopOnSignals, _write_json, checkpoint_path)
+from .run import checkpoint_path
 
 KIND = "npgan-adapt-run"
+COMMAND = "npgan adapt"
+COLUMNS = ["step", "label_loss", "domain_loss", "lambda", "lr", "source_accuracy", "target_accuracy",
+           "domain_accuracy", "steps_per_s"]  # of metrics.csv
 EVAL_STREAMS = {"source": 3, "target": 2}  # held-out sets: rng [seed, k], never the training stream
 
 
@@ -84,11 +85,6 @@ class AdaptConfig:
         return cls(**data)
 
 
-class _AdaptMetricsCSV(_MetricsCSV):
-    COLUMNS = ["step", "label_loss", "domain_loss", "lambda", "lr", "source_accuracy", "target_accuracy",
-               "domain_accuracy", "steps_per_s"]
-
-
 def make_trainer(config):
     """(trainer, held-out (source, target) sets) for a resolved config; seeded weights."""
     domains = get_domains(config.data)
@@ -135,79 +131,43 @@ def adapt(config, out, resume=False, overwrite=False, progress=True, log=print):
     """Train ``config`` (an AdaptConfig; with ``resume``, None or a dict of the settings
     given) into ``out``; returns (trainer, the last held-out accuracies)."""
     out = os.fspath(out)
-    if resume and overwrite:
-        raise ConfigError("overwrite", "--resume continues the run in --out, --overwrite replaces it: choose one")
-    rundir.check_out(out)
+    if not resume:
+        config = config.resolved()
+    rundir.check_run_dir(out, resume, overwrite)
     if resume:
         trainer, held_out, config = _resume(config or {}, out, log)
-        if trainer.step_count >= config.steps:
-            log(f"{out}: the run is complete at step {trainer.step_count} of {config.steps}; "
-                f"give --steps N (N > {trainer.step_count}) to train on")
+        if rundir.report_complete(out, trainer.step_count, config.steps, log):
             return trainer, evaluate(trainer.model, *held_out)
     else:
-        config = config.resolved()
-        rundir.refuse_existing(out, overwrite)
         trainer, held_out = make_trainer(config)  # data and networks: errors before the disk
-    with rundir.locked(out, log):
-        if not resume:
-            rundir.refuse_existing(out, overwrite, check_lock=False)
-            rundir.clear_run(out)
-        remove_stale_temps(out)
-        metrics_csv = _AdaptMetricsCSV(os.path.join(out, "metrics.csv"), trainer.step_count if resume else None)
-        _write_json(os.path.join(out, CONFIG), config.to_json())
-        with _StopOnSignals() as stop:
-            scores = _loop(trainer, held_out, config, out, metrics_csv, stop, progress, log)
-    return trainer, scores
+    with rundir.open_run(out, COMMAND, resume, overwrite, log) as stop:
+        metrics_csv = rundir.MetricsCSV(os.path.join(out, "metrics.csv"), COLUMNS,
+                                        trainer.step_count if resume else None)
+        rundir.write_json(os.path.join(out, CONFIG), config.to_json())
+        ckpt_path = os.path.join(out, CHECKPOINT)
+        checkpoints = rundir.Checkpoints(
+            ckpt_path, lambda: {"kind": KIND, "config": config.to_json(), "trainer": trainer.state_dict(),
+                                "npgan_rng": ng_random.get_rng_state()},
+            lambda: dict(trainer.model.state_dict()), config.checkpoint_every,
+            trainer.step_count if os.path.exists(ckpt_path) else None)
+        scores = {}
 
-
-def _loop(trainer, held_out, config, out, metrics_csv, stop, progress, log):
-    ckpt_path = os.path.join(out, CHECKPOINT)
-    saved_step = trainer.step_count if os.path.exists(ckpt_path) else None
-
-    def save():
-        nonlocal saved_step
-        found = _non_finite(dict(trainer.model.state_dict()))
-        if found:
-            raise Diverged(f"step {trainer.step_count}: the weights {found[0]} became NaN or infinite; "
-                           f"stopped. {_last_checkpoint(saved_step, ckpt_path)}")
-        save_checkpoint(ckpt_path, {"kind": KIND, "config": config.to_json(), "trainer": trainer.state_dict(),
-                                    "npgan_rng": ng_random.get_rng_state()})
-        saved_step = trainer.step_count
-
-    bar = _progress(progress, trainer.step_count, config.steps)
-    start, start_step, scores = time.perf_counter(), trainer.step_count, {}
-    try:
-        while trainer.step_count < config.steps:
-            metrics = trainer.step()
-            step = trainer.step_count
-            bad = [f"{k} = {v}" for k, v in metrics.items() if not np.isfinite(v)]
-            if bad:
-                raise Diverged(f"step {step}: {', '.join(bad)}: the losses are no longer finite; stopped "
-                               f"(a smaller --lr may help). {_last_checkpoint(saved_step, ckpt_path)}")
+        def after_step(step, metrics, rate):
             last = step == config.steps
-            if step % config.eval_every == 0 or last:
-                scores = evaluate(trainer.model, *held_out)
+            evaluated = step % config.eval_every == 0 or last
+            if evaluated:
+                scores.update(evaluate(trainer.model, *held_out))
                 metrics.update(scores)
-            if step % config.log_every == 0 or step % config.eval_every == 0 or last:
-                metrics_csv.append(step, metrics, (step - start_step) / max(time.perf_counter() - start, 1e-9))
-            if bar is not None:
-                bar.set_postfix({k: f"{v:.3f}" for k, v in {**metrics, **scores}.items() if k != "lr"},
-                                refresh=False)
-                bar.update(1)
-            if step % config.eval_every == 0 or last:
+            if step % config.log_every == 0 or evaluated:
+                metrics_csv.append(step, metrics, rate)
+            if evaluated:
                 _save_curves(out, config)
-            if step % config.checkpoint_every == 0 or last:
-                save()
-            if stop.signum is not None:
-                if saved_step != step:
-                    save()
-                raise Interrupted(stop.signum, step, out)
-    finally:
-        if bar is not None:
-            bar.close()
-    log(f"{config.model} on {config.data}: {trainer.step_count - start_step} steps in "
-        f"{time.perf_counter() - start:.1f} s")
-    return scores
+            return {k: v for k, v in {**metrics, **scores}.items() if k != "lr"}
+
+        taken, elapsed = rundir.run_steps(trainer, config.steps, out, COMMAND, checkpoints, after_step, stop,
+                                          progress)
+    log(f"{config.model} on {config.data}: {taken} steps in {elapsed:.1f} s")
+    return trainer, scores
 
 
 def _save_curves(out, config):
@@ -218,20 +178,9 @@ def _save_curves(out, config):
 
 def _resume(given, out, log):
     """(trainer, held-out sets, config) of the run in ``out``, with ``steps`` from ``given``."""
-    ckpt = os.path.join(out, CHECKPOINT)
-    rundir.refuse_locked(out)
-    if not os.path.isfile(ckpt):
-        state, description = rundir.inspect(out)
-        what = "does not exist" if state == "absent" else f"holds {description or 'nothing'}, but no {CHECKPOINT}"
-        raise rundir.RunDirError(f"--resume: {out} {what}; nothing to resume (start a run without --resume)")
-    trainer, held_out, saved = load_adapt_run(ckpt)
-    saved_values = saved.to_json()
-    conflicts = [(k, v, saved_values[k]) for k, v in given.items() if k != "steps" and v != saved_values[k]]
-    if conflicts:
-        raise ResumeConflict(out, conflicts)
-    config = dataclasses.replace(saved, steps=given.get("steps", saved.steps)).resolved()
-    if config.steps < trainer.step_count:
-        raise ConfigError("steps", f"{config.steps}: the run in {out} is already at step {trainer.step_count}")
+    trainer, held_out, saved = load_adapt_run(rundir.require_checkpoint(out))
+    config = rundir.resumed_config(out, given, saved.to_json(), trainer.step_count,
+                                   lambda values: AdaptConfig(**values).resolved(), "AdaptConfig")
     if config.steps != saved.steps:
         log(f"--resume --steps {config.steps}: lambda and the learning rate now follow the progress "
             f"p = step / {config.steps} instead of step / {saved.steps}")

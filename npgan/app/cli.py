@@ -12,7 +12,6 @@ file, a run that would be destroyed: one line on stderr, nothing written); 128 +
 import argparse
 import dataclasses
 import os
-import shlex
 import signal
 import sys
 import typing
@@ -196,7 +195,7 @@ def build_parser():
 
 def main(argv=None):
     """The ``npgan`` command; returns the exit code (see the module docstring)."""
-    from .run import Diverged, Interrupted, ResumeConflict
+    from .rundir import Diverged, Interrupted, ResumeConflict, resume_command
 
     try:
         args = build_parser().parse_args(argv)
@@ -220,7 +219,7 @@ def main(argv=None):
         print(f"{prog}: error: {flag(exc.field)}: {exc.reason}", file=sys.stderr)
     except Interrupted as exc:
         print(f"{prog}: stopped by {signal.Signals(exc.signum).name} at step {exc.step}; checkpoint saved.\n"
-              f"resume with: {prog} --out {shlex.quote(exc.out)} --resume", file=sys.stderr)
+              f"resume with: {resume_command(prog, exc.out)}", file=sys.stderr)
         return 128 + exc.signum
     except KeyboardInterrupt:
         print(f"{prog}: interrupted; nothing new was saved", file=sys.stderr)

@@ -8,7 +8,9 @@ on Dask, averaged into the papers' tables (mean ± standard error over the seeds
 Each task is an ordinary run directory, ``OUT/runs/MODEL-DATA[-KEY=VALUE...]-seedS``, trained
 by ``run.train`` (``npgan train``'s code path) and scored by ``evaluate_checkpoint``
 (``npgan eval``'s protocol for its data); ``eval.json`` beside its checkpoint marks it
-finished, ``sweep.log`` holds what the task printed. From the runs the sweep writes
+finished, ``sweep.log`` holds what the task printed. The sweep's directory and each run's are
+kept by ``rundir`` (their locks name ``npgan sweep``: a ``npgan train --resume`` into a run a
+worker trains is refused with the worker's pid). From the runs the sweep writes
 ``results.csv``, ``table.md`` and ``samples_DATA.png`` (``sweep_report.py``) and prints the table.
 
 Resumable and fault tolerant because each run is: rerunning the same command skips the
@@ -45,7 +47,7 @@ import time
 import traceback
 import warnings
 
-from ..atomic import TEMP_PREFIX, atomic_write
+from ..atomic import TEMP_PREFIX, atomic_write, remove_stale_temps
 from ..kernels import get_backend, set_backend, set_num_threads
 from .checks import ConfigError, check_int
 from .cli import add_config_arguments, flag
@@ -56,6 +58,7 @@ from .rundir import CHECKPOINT, CONFIG, LOCK
 from .run import train
 from .sweep_report import write_report
 
+COMMAND = "npgan sweep"     # what the locks of the sweep and of its runs name
 RUNS = "runs"
 RESULT = "eval.json"       # a run's score: its presence marks the run finished
 LOG = "sweep.log"          # what the run's tasks printed, and their tracebacks
@@ -154,10 +157,6 @@ def plan(models, datas, seeds, steps, settings):
     return tasks
 
 
-def _as_json(value):
-    return json.loads(json.dumps(value))
-
-
 def _ours(name):
     return name in (LOCK, LOG, RESULT) or name.startswith(TEMP_PREFIX)
 
@@ -183,13 +182,12 @@ def survey(out, tasks):
         entries = [e for e in os.listdir(run_dir) if not _ours(e)] if os.path.isdir(run_dir) else []
         rundir.refuse_locked(run_dir)
         if entries:
-            if not rundir.is_run_config(os.path.join(run_dir, CONFIG)):
+            saved = rundir.read_config(os.path.join(run_dir, CONFIG))
+            if saved is None:
                 raise rundir.RunDirError(f"--out {out}: {run_dir} holds files that are not an npgan run; "
                                          f"remove them or use another --out")
-            with open(os.path.join(run_dir, CONFIG), encoding="utf-8") as f:
-                saved = json.load(f)
-            wanted = _as_json(task.config.to_json())
-            differ = [k for k in wanted if saved.get(k) != wanted[k]]
+            wanted = task.config.to_json()
+            differ = rundir.differences(wanted, saved)
             if differ:
                 k = differ[0]
                 raise rundir.RunDirError(f"--out {out}: {run_dir} holds a run with {k} {_show(saved.get(k))}, "
@@ -230,10 +228,10 @@ def run_task(config, run_dir, backend):
                 set_num_threads(1)    # C, Numba (and BLAS, with threadpoolctl) loops: one core per task
                 if os.path.isfile(os.path.join(run_dir, CHECKPOINT)):
                     log(f"resuming {rundir.describe_run(run_dir)}")
-                    train(config, run_dir, resume=True, progress=False, log=log)
+                    train(config, run_dir, resume=True, progress=False, log=log, command=COMMAND)
                 else:
                     log("starting at step 0")
-                    train(TrainConfig(**config), run_dir, overwrite=True, progress=False, log=log)
+                    train(TrainConfig(**config), run_dir, overwrite=True, progress=False, log=log, command=COMMAND)
                 result = evaluate_checkpoint(run_dir)
                 with atomic_write(os.path.join(run_dir, RESULT), "w") as f:
                     json.dump(result, f, indent=2)
@@ -330,13 +328,11 @@ def check_args(args):
     workers = None if args.workers is None else check_int("workers", args.workers, 1, 4096)
     tasks = plan(models, datas, seeds, args.steps, settings)
     rundir.check_out(args.out)
-    if os.path.isdir(args.out) and os.listdir(args.out) and not os.path.isfile(os.path.join(args.out, MANIFEST)):
-        state, description = rundir.inspect(args.out)
+    rundir.refuse_locked(args.out)
+    state, description = rundir.inspect(args.out)
+    if state in ("run", "other") and not os.path.isfile(os.path.join(args.out, MANIFEST)):
         raise rundir.RunDirError(f"--out {args.out} is not a sweep: it holds "
                                  f"{description if state == 'run' else 'other files'}; give a new directory")
-    holder = rundir.lock_holder(args.out)
-    if holder is not None:
-        raise rundir.RunDirError(f"--out {args.out}: another npgan sweep (pid {holder}) runs there")
     return tasks, args.scheduler, workers
 
 
@@ -358,7 +354,8 @@ def run(args):
             client, cluster, where = connect(scheduler, min(workers or os.cpu_count() or 1, len(pending)))
             dashboard = _dashboard(client, cluster is not None)
             print(f"on {where}" + (f"; dashboard: {dashboard}" if dashboard else ""))
-        with rundir.locked(out, log=print):
+        with rundir.locked(out, COMMAND, log=print):
+            remove_stale_temps(out)
             with atomic_write(os.path.join(out, MANIFEST), "w") as f:
                 json.dump({"kind": "npgan-sweep", "model": args.model, "data": args.data, "seeds": args.seeds,
                            "steps": args.steps, "set": args.set, "runs": [t.name for t in tasks]}, f, indent=2)

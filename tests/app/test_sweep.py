@@ -20,7 +20,7 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
-from npgan.app import cli, sweep                                     # noqa: E402
+from npgan.app import cli, rundir, sweep                             # noqa: E402
 from npgan.app.evaluate import evaluate_checkpoint                    # noqa: E402
 from npgan.app.presets import TrainConfig                             # noqa: E402
 from npgan.app.rundir import LOCK, lock_holder                        # noqa: E402
@@ -134,11 +134,11 @@ def test_a_killed_worker_costs_only_its_task_s_progress_since_its_checkpoint(swe
     while victim is None and time.monotonic() < deadline and proc.poll() is None:
         for name in RUNS:
             run_dir = out / "runs" / name
-            pid = lock_holder(str(run_dir))
-            if isinstance(pid, int) and (run_dir / "checkpoint.npz").exists():
+            holder = lock_holder(str(run_dir))
+            if holder is not None and holder.pid is not None and (run_dir / "checkpoint.npz").exists():
                 step = load_checkpoint(str(run_dir / "checkpoint.npz"))["trainer"]["step"]
                 if step < STEPS:
-                    os.kill(pid, signal.SIGKILL)
+                    os.kill(holder.pid, signal.SIGKILL)
                     victim = (name, step)
                     break
         time.sleep(0.01)
@@ -153,6 +153,49 @@ def test_a_killed_worker_costs_only_its_task_s_progress_since_its_checkpoint(swe
     for name in ("results.csv", "table.md"):
         assert (out / name).read_bytes() == (reference / name).read_bytes()
     assert (out / "runs" / victim[0] / LOCK).read_text() == ""
+
+
+def test_the_locks_of_a_sweep_and_of_its_runs_name_npgan_sweep(tmp_path, capsys):
+    """A real ``npgan sweep`` process (its own LocalCluster, in a session of its own so that
+    SIGKILL reaches its workers too): the sweep's directory and its run's are refused with
+    the pid that holds each and "npgan sweep"; once killed, both locks are reported as left
+    by a killed npgan sweep."""
+    out = tmp_path / "held"
+    run_dir = out / "runs" / "gan-ring8-seed0"
+    spec = ["--model", "gan", "--data", "ring8", "--seeds", "1", "--steps", "1000000", "--set", "hidden=8",
+            "--set", "checkpoint_every=1000000", "--no-progress", "--out", str(out)]
+    env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.Popen([sys.executable, "-m", "npgan.app.cli", "sweep", *spec, "--workers", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None and lock_holder(str(run_dir)) is None:
+            time.sleep(0.05)
+        worker, sweeper = lock_holder(str(run_dir)), lock_holder(str(out))
+        assert worker is not None and sweeper is not None, "the sweep's run did not start"
+        assert (sweeper.pid, sweeper.command, worker.command) == (proc.pid, "npgan sweep", "npgan sweep")
+        assert worker.pid != proc.pid  # a worker process trains the run
+        code, _, stderr = sweep_main(spec)
+        assert code == 2 and f"in use by another npgan sweep (pid {proc.pid}, started {sweeper.started})" in stderr
+        assert cli.main(["train", "--out", str(run_dir), "--resume", "--no-progress"]) == 2
+        assert f"in use by another npgan sweep (pid {worker.pid}, started {worker.started})" in capsys.readouterr().err
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+    deadline = time.monotonic() + 30
+    while lock_holder(str(run_dir)) is not None and time.monotonic() < deadline:
+        time.sleep(0.05)  # the worker dies with its session; the kernel then releases its lock
+    assert lock_holder(str(run_dir)) is None
+    notes = []
+    with rundir.locked(str(out), sweep.COMMAND, log=notes.append):  # what the sweep's rerun takes first
+        pass
+    assert len(notes) == 1 and f"still names npgan sweep (pid {proc.pid}, started {sweeper.started}), which no " \
+                               f"longer holds it" in notes[0] and "rerunning the sweep" in notes[0]
+    notes.clear()
+    train(TrainConfig(model="gan", steps=1, hidden=(8,)), str(run_dir), overwrite=True, progress=False,
+          log=notes.append)
+    assert f"still names npgan sweep (pid {worker.pid}, started {worker.started}), which no longer holds it" in notes[0]
 
 
 def test_a_diverging_run_is_reported_and_the_others_finish(scheduler, tmp_path):

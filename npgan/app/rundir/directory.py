@@ -1,38 +1,34 @@
-"""A run directory's safety: what ``--out`` holds, refusing to destroy work, and a lock.
+"""What ``--out`` holds, and refusing to destroy work there.
 
-* ``check_out(out)`` reads, never writes: ``--out`` must not be the file-system root or a
-  file, and must be creatable/writable.
+* ``check_out(out)`` reads, never writes: ``--out`` must not be the file-system root, the
+  home directory or a file, and must be creatable/writable.
 * ``inspect(out)`` says what is there: nothing, an npgan run (at which step), or other files.
-  ``refuse_existing`` turns that into the refusal a fresh ``npgan train`` gives (with the
-  three ways out: ``--resume``, ``--overwrite``, another ``--out``).
+  ``refuse_existing`` turns that into the refusal a fresh run gives (with the three ways
+  out: ``--resume``, ``--overwrite``, another ``--out``); ``require_checkpoint`` is the
+  refusal of ``--resume`` with nothing to resume.
+* ``check_run_dir(out, resume, overwrite)`` is all of these checks a run makes before any
+  work (then again under the lock, ``loop.open_run``).
 * ``clear_run(out)`` (``--overwrite``) deletes only the files a run writes (``RUN_FILES``);
   a directory that is not a run is written into but never emptied, and a file there under
   one of npgan's names is never replaced.
-* ``locked(out)`` holds ``.npgan.lock`` for the run: ``fcntl.flock`` (released by the kernel
-  when the process dies, however it dies) on a file holding the owner's pid. A second
-  process is refused with that pid; a lock file still holding a pid that no process locks
-  is a run that was killed, which is reported.
+* ``read_config`` / ``write_json``: a run's config.json.
 """
 import contextlib
-import fcntl
 import glob
 import json
 import os
 
-from ..atomic import TEMP_PREFIX
+from ...atomic import TEMP_PREFIX, atomic_write
+from ..checks import ConfigError
+from .lock import LOCK, RunDirError, refuse_locked
 
-LOCK = ".npgan.lock"
 CHECKPOINT = "checkpoint.npz"
 CONFIG = "config.json"
 # Every file a run writes, as glob patterns relative to the run directory. A new output
-# of ``train`` belongs here, so that --overwrite replaces it and nothing else.
+# of a run belongs here, so that --overwrite replaces it and nothing else.
 RUN_FILES = (CONFIG, "metrics.csv", CHECKPOINT, "loss_curve.png", "samples/step_*.png", "final.png",
              "training.gif", "training.png", "training_frames.npz",
              TEMP_PREFIX + "*", "samples/" + TEMP_PREFIX + "*")
-
-
-class RunDirError(ValueError):
-    """``--out`` cannot be used as asked (the message says why and what to do)."""
 
 
 def check_out(out):
@@ -52,13 +48,24 @@ def check_out(out):
         raise RunDirError(f"--out {out}: {existing} is not writable (permission denied)")
 
 
-def is_run_config(path):
+def read_config(path):
+    """The dict in a run's config.json at ``path`` (with a "model" name and "steps"), else None."""
     try:
         with open(path, encoding="utf-8") as f:
             data = json.load(f)
     except (OSError, ValueError):
-        return False
-    return isinstance(data, dict) and isinstance(data.get("model"), str) and "steps" in data
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("model"), str) and "steps" in data else None
+
+
+def is_run_config(path):
+    return read_config(path) is not None
+
+
+def write_json(path, data):
+    """``data`` as indented JSON at ``path``, atomically."""
+    with atomic_write(path, "w") as f:
+        json.dump(data, f, indent=2)
 
 
 def inspect(out):
@@ -78,11 +85,8 @@ def inspect(out):
 
 def describe_run(out):
     """'a wgan-gp run on ring8 at step 250 of 1000' from the checkpoint (or config.json)."""
-    from ..serialization import load_checkpoint
-    config, step = {}, None
-    if is_run_config(os.path.join(out, CONFIG)):
-        with open(os.path.join(out, CONFIG), encoding="utf-8") as f:
-            config = json.load(f)
+    from ...serialization import load_checkpoint
+    config, step = read_config(os.path.join(out, CONFIG)) or {}, None
     try:
         state = load_checkpoint(os.path.join(out, CHECKPOINT))
         config, step = state["config"], int(state["trainer"]["step"])
@@ -114,6 +118,30 @@ def refuse_existing(out, overwrite, check_lock=True):
                               f"--overwrite never replaces files npgan did not write: use another --out")
 
 
+def require_checkpoint(out):
+    """The path of the checkpoint ``--resume`` continues from; a RunDirError when there is none."""
+    ckpt = os.path.join(out, CHECKPOINT)
+    if not os.path.isfile(ckpt):
+        state, description = inspect(out)
+        what = "does not exist" if state == "absent" else f"holds {description or 'nothing'}, but no {CHECKPOINT}"
+        raise RunDirError(f"--resume: {out} {what}; nothing to resume (start a run without --resume)")
+    return ckpt
+
+
+def check_run_dir(out, resume, overwrite):
+    """Everything about ``out`` that refuses a run, checked before any work: --resume with
+    --overwrite, a root/file/unwritable --out, a directory another process holds, and then
+    nothing to resume (``resume``) or work that a fresh run would destroy."""
+    if resume and overwrite:
+        raise ConfigError("overwrite", "--resume continues the run in --out, --overwrite replaces it: choose one")
+    check_out(out)
+    refuse_locked(out)
+    if resume:
+        require_checkpoint(out)
+    else:
+        refuse_existing(out, overwrite, check_lock=False)
+
+
 def clear_run(out):
     """Delete the files of the run in ``out`` (``RUN_FILES`` only); returns how many."""
     removed = 0
@@ -125,63 +153,3 @@ def clear_run(out):
     with contextlib.suppress(OSError):
         os.rmdir(os.path.join(out, "samples"))  # only if now empty
     return removed
-
-
-def _read_pid(fd):
-    os.lseek(fd, 0, os.SEEK_SET)
-    text = os.read(fd, 64).decode("ascii", "replace").strip()
-    return int(text) if text.isdigit() else (text or None)
-
-
-def refuse_locked(out):
-    """Refuse a run directory that another live process holds."""
-    holder = lock_holder(out)
-    if holder is not None:
-        raise RunDirError(in_use(out, holder))
-
-
-def in_use(out, pid):
-    return f"--out {out}: in use by another npgan train (pid {pid}); wait for it, stop it, or train into another --out"
-
-
-def lock_holder(out):
-    """The pid of a live process holding ``out``'s lock, else None (reads only)."""
-    try:
-        fd = os.open(os.path.join(out, LOCK), os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    except OSError:
-        return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        holder = _read_pid(fd)
-        os.close(fd)
-        return holder if holder is not None else "unknown"
-    fcntl.flock(fd, fcntl.LOCK_UN)
-    os.close(fd)
-    return None
-
-
-@contextlib.contextmanager
-def locked(out, log=print):
-    """Create ``out`` and hold its lock for the body; refuse if another process holds it."""
-    os.makedirs(out, exist_ok=True)
-    path = os.path.join(out, LOCK)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise RunDirError(in_use(out, _read_pid(fd))) from None
-        stale = _read_pid(fd)
-        if stale is not None:
-            log(f"note: {path} still names pid {stale}, which no longer holds it: that run was killed "
-                f"without saving; its last checkpoint is what --resume continues from")
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        try:
-            yield
-        finally:
-            os.ftruncate(fd, 0)  # an empty lock file: released cleanly
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
