@@ -12,7 +12,8 @@ chosen in one place, by the registry's usual ``prefer`` order, among:
 
 (``pip install -e '.[fast]'`` installs the faster ones; which is faster for the shapes of
 the five benchmark workloads, at 1 and 2 threads, is measured by ``benchmarks/bench_gemm.py``
-and written in benchmarks/README.md, "Which GEMM library".)
+and written in benchmarks/README.md, "Which GEMM library". ``auto`` keeps ``numpy`` first:
+the whole default training ran slower with MKL first; the measurement is there too.)
 
 BLAS multiplies row-major matrices given as a pointer, a leading dimension and a transpose
 flag, so the check turns each operand into that form: a C-contiguous array as it is, a
@@ -65,5 +66,5 @@ def gemm_args(a, b, out=None):
 
 
 # 'auto' order: measured by benchmarks/bench_gemm.py (benchmarks/README.md, "Which GEMM library").
-register("gemm", gemm, check=gemm_args, guard=guards.gemm, prefer=("mkl", "numpy", "blis"),
+register("gemm", gemm, check=gemm_args, guard=guards.gemm, prefer=("numpy", "mkl", "blis"),
          mkl="npgan.kernels.gemm_mkl:gemm", blis="npgan.kernels.gemm_blis:gemm")
