@@ -11,16 +11,15 @@ on train / eval mode.
         y = (x - mean(x)) / sqrt(var(x) + eps) * weight + bias
 
 Training-mode batch norm is one Function, ``BatchNorm``: it runs in a few NumPy passes
-over the activation, where the composition of ~10 primitives made many more. Its
-backward still builds the exact graph of the gradient when that graph is recorded,
-recomputing the statistics from x with ops: caching input-dependent arrays there is the
-bug that gives DeZero's BatchNorm a wrong second derivative. The eval-mode path and
-layer norm are compositions of mean, sub, mul, add, sqrt and div, whose gradients of
-every order come from those ops.
+over the activation, where the composition of ~10 primitives made many more. Its batch
+statistics are outputs, not attributes (caching input-dependent arrays on the Function
+is the bug that gives DeZero's BatchNorm a wrong second derivative), and its backward is
+written with ops, so the graph of the gradient is exact at every order. The eval-mode
+path and layer norm are compositions of mean, sub, mul, add, sqrt and div, whose
+gradients of every order come from those ops.
 """
 import numpy as np
 
-from ..autograd import grad_mode
 from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
@@ -28,7 +27,7 @@ from ..kernels import kernel
 from ..random import default_generator
 from ._util import check_tensor
 from .reductions import mean
-from .shape import reshape
+from .shape import broadcast_to, reshape
 
 
 def _check_param(x, t, name, shape, op):
@@ -44,13 +43,10 @@ def _check_param(x, t, name, shape, op):
 
 
 def _normalize(x, dims, eps):
-    """(x - mean) / sqrt(var + eps) over ``dims``, with the biased variance; also returns
-    the mean and variance (Tensors in the graph). Layer norm's forward and the recorded
-    backward of ``BatchNorm`` use it."""
-    mu = mean(x, dims, keepdim=True)
-    centered = x - mu
+    """(x - mean) / sqrt(var + eps) over ``dims``, with the biased variance (layer norm)."""
+    centered = x - mean(x, dims, keepdim=True)
     var = mean(centered * centered, dims, keepdim=True)
-    return centered / (var + eps).sqrt(), mu, var
+    return centered / (var + eps).sqrt()
 
 
 class BatchNorm(Function):
@@ -60,30 +56,27 @@ class BatchNorm(Function):
 
         mu = mean(x)    var = mean((x - mu)^2)    inv_std = 1 / sqrt(var + eps)
         xhat = (x - mu) inv_std
-        y = gamma xhat + beta = (x - mu) a + beta    with a = gamma inv_std
+        y = gamma xhat + beta
 
-        with gxhat = gy gamma and the means over the channel's M entries:
-        dx     = inv_std (gxhat - mean(gxhat) - xhat mean(gxhat xhat))
-        dgamma = sum(gy xhat)        dbeta = sum(gy)
+    The outputs are y, mu and var. The statistics are outputs, not attributes, so that
+    nothing computed from x is kept on the Function (DeZero's BatchNorm caches inv_std
+    and gets its second derivative wrong) and the running statistics are updated from
+    arrays an op made (which ``npgan.compile`` replays). Backward, with sums over the
+    channel's M entries and gy, gmu, gvar the gradients of the three outputs:
+
+        dbeta  = sum(gy)        dgamma = sum(gy xhat)
+        dx     = gamma inv_std (gy - (dbeta + xhat dgamma) / M) + gmu / M + gvar 2 (x - mu) / M
+
+    (the first term is inv_std (gxhat - mean(gxhat) - xhat mean(gxhat xhat)) with
+    gxhat = gamma gy). It is written with ops on x, gamma and the retained mu and var;
+    those two are this Function's outputs, so when the graph of the gradient is recorded
+    their dependence on x flows back through the gmu and gvar terms: derivatives of every
+    order are exact.
 
     The forward is five passes over the activation (the sum for mu, x - mu, the sum of
-    squares for var, then a multiply and an add in place on x - mu, which becomes y); it
-    keeps mu, var (for the running statistics) and inv_std, per channel. backward takes
-    one of two paths:
-
-    * recorded (``create_graph=True``: grad mode is on inside backward): the formulas
-      run as ops on the input Tensors, with mu, var and xhat recomputed from x, so the
-      gradient is a differentiable function of x, gamma, beta and gy and derivatives of
-      every order follow. The cached mu and inv_std would enter that graph as constants
-      and their dependence on x would be missing from the second derivative (DeZero's
-      BatchNorm bug).
-    * not recorded (a first-order backward, the usual training step): no graph of the
-      gradient is built, so nothing differentiates it and constants cannot make it
-      wrong. The formulas run on arrays with the forward's mu and inv_std, as
-          dx = a (gy - sum(gy) / M) - (x - mu) a inv_std^2 sum(gy (x - mu)) / M
-      in seven passes over the activation: two per-channel sums, x - mu, and four
-      elementwise ops.
+    squares for var, then a multiply and an add in place on x - mu, which becomes y).
     """
+    retain_output = True  # backward reads mu and var
 
     def __init__(self, eps, has_weight, has_bias):
         self.eps, self.has_weight, self.has_bias = eps, has_weight, has_bias
@@ -92,66 +85,43 @@ class BatchNorm(Function):
         weight, bias = self._affine(affine)
         x3 = _by_channel(x)
         n, _, length = x3.shape
-        self.mu = np.einsum("ncl->c", x3) / (n * length)
-        centered = x3 - _spread(self.mu, length)
-        self.var = np.einsum("ncl,ncl->c", centered, centered) / (n * length)
-        self.inv_std = 1.0 / np.sqrt(self.var + x.dtype.type(self.eps))
-        a = self.inv_std if weight is None else self.inv_std * weight
+        mu = np.einsum("ncl->c", x3) / (n * length)
+        centered = x3 - _spread(mu, length)
+        var = np.einsum("ncl,ncl->c", centered, centered) / (n * length)
+        a = 1.0 / np.sqrt(var + x.dtype.type(self.eps))  # gamma inv_std
+        if weight is not None:
+            a *= weight
         y = np.multiply(centered, _spread(a, length), out=centered)  # (x - mu) a, in place
         if bias is not None:
             y += _spread(bias, length)
-        return y.reshape(x.shape)
+        return y.reshape(x.shape), mu, var
 
-    def backward(self, gy):
-        if grad_mode.is_grad_enabled():
-            return self._backward_with_ops(gy)
-        return self._backward_on_arrays(gy)
-
-    def _backward_with_ops(self, gy):
+    def backward(self, gy, gmu, gvar):
         x = self.inputs[0]
         weight, _ = self._affine(self.inputs[1:])
-        need = self.needs_input_grad
-        dims = (0,) + tuple(range(2, x.ndim))
+        need_gx = self.needs_input_grad[0]
+        need_gweight = self.has_weight and self.needs_input_grad[1]
+        need_gbias = self.has_bias and self.needs_input_grad[-1]
+        dims, stat, m = _stat_dims(x), _stat_shape(x), x.numel() // x.shape[1]
+        mu, var = reshape(self.output(1), stat), reshape(self.output(2), stat)
         gx = gweight = gbias = None
-        if need[0] or (self.has_weight and need[1]):
-            xhat, _, var = _normalize(x, dims, self.eps)
+        if gy is not None:
             inv_std = 1.0 / (var + self.eps).sqrt()
-        if need[0]:
-            gxhat = gy if weight is None else gy * reshape(weight, _stat_shape(x))
-            gx = inv_std * (gxhat - mean(gxhat, dims, keepdim=True)
-                            - xhat * mean(gxhat * xhat, dims, keepdim=True))
-        if self.has_weight and need[1]:
-            gweight = (gy * xhat).sum(dims)
-        if self.has_bias and need[-1]:
-            gbias = gy.sum(dims)
-        return self._grads(gx, gweight, gbias)
-
-    def _backward_on_arrays(self, gy):
-        x = self.inputs[0].data
-        weight, _ = self._affine([t.data for t in self.inputs[1:]])
-        need = self.needs_input_grad
-        want_gx, want_gweight = need[0], self.has_weight and need[1]
-        want_gbias = self.has_bias and need[-1]
-        x3, gy3 = _by_channel(x), _by_channel(gy.data)
-        n, _, length = x3.shape
-        m = n * length
-        inv_std = self.inv_std
-        gx = gweight = gbias = None
-        if want_gx or want_gbias:
-            sum_gy = np.einsum("ncl->c", gy3)
-            gbias = Tensor(sum_gy) if want_gbias else None
-        if want_gx or want_gweight:
-            centered = x3 - _spread(self.mu, length)
-            dot = np.einsum("ncl,ncl->c", gy3, centered)  # sum(gy xhat) / inv_std
-            gweight = Tensor(dot * inv_std) if want_gweight else None
-        if want_gx:
-            # dx = a (gy - sum(gy) / M - (x - mu) inv_std^2 dot / M), a = gamma inv_std
-            a = inv_std if weight is None else inv_std * weight
-            gx3 = np.multiply(gy3, _spread(a, length))
-            gx3 -= _spread(a * sum_gy / m, length)
-            gx3 -= np.multiply(centered, _spread(a * inv_std * inv_std * dot / m, length), out=centered)
-            gx = Tensor(gx3.reshape(x.shape))
-        return self._grads(gx, gweight, gbias)
+            xhat = (x - mu) * inv_std
+            if need_gx or need_gbias:
+                gbias = gy.sum(dims, keepdim=True)
+            if need_gx or need_gweight:
+                gweight = (gy * xhat).sum(dims, keepdim=True)
+            if need_gx:
+                a = inv_std if weight is None else inv_std * reshape(weight, stat)
+                gx = a * (gy - gbias / m) - xhat * (a * gweight / m)
+        if need_gx and gmu is not None:
+            gx = _plus(gx, reshape(gmu, stat) / m, x.shape)
+        if need_gx and gvar is not None:
+            gx = _plus(gx, (x - mu) * (reshape(gvar, stat) * (2.0 / m)), x.shape)
+        gweight = reshape(gweight, -1) if need_gweight and gy is not None else None
+        gbias = reshape(gbias, -1) if need_gbias and gy is not None else None
+        return (gx,) + ((gweight,) if self.has_weight else ()) + ((gbias,) if self.has_bias else ())
 
     def _affine(self, params):
         """(weight, bias) from the inputs after x, None for an absent one."""
@@ -160,13 +130,11 @@ class BatchNorm(Function):
         bias = params.pop(0) if self.has_bias else None
         return weight, bias
 
-    def _grads(self, gx, gweight, gbias):
-        """The input gradients in the order of the inputs: x, then weight and bias if given."""
-        return (gx,) + ((gweight,) if self.has_weight else ()) + ((gbias,) if self.has_bias else ())
 
-    def release(self):
-        super().release()
-        self.mu = self.var = self.inv_std = None
+def _plus(total, term, shape):
+    """total + term (total may be None), of ``shape``."""
+    total = term if total is None else total + term
+    return total if total.shape == shape else broadcast_to(total, shape)
 
 
 def _by_channel(a):
@@ -181,6 +149,11 @@ def _spread(v, length):
     entries rather than L (for (64, 64, 14, 14) float32, a multiply takes 0.23 ms
     instead of 0.37 ms; for (64, 128, 7, 7), 0.13 ms instead of 0.20 ms)."""
     return np.repeat(v, length).reshape(v.shape[0], length)
+
+
+def _stat_dims(x):
+    """The axes per-channel statistics reduce over: all but the channel axis 1."""
+    return (0,) + tuple(range(2, x.ndim))
 
 
 def _stat_shape(x):
@@ -209,10 +182,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if n <= 1:
             raise ValueError(f"{op}: expected more than 1 value per channel when training, "
                              f"got input of shape {input.shape}")
-        fn = BatchNorm(eps, weight is not None, bias is not None)
-        y = fn(input, *[t for t in (weight, bias) if t is not None])
+        y, mu, var = BatchNorm(eps, weight is not None, bias is not None)(
+            input, *[t for t in (weight, bias) if t is not None])
         if running_mean is not None:
-            _update_running_stats(running_mean, running_var, fn.mu, fn.var, n, momentum)
+            _update_running_stats(running_mean, running_var, mu, var, n, momentum)
         return y
     if running_mean is None:
         raise ValueError(f"{op}: running_mean and running_var are needed when training=False")
@@ -226,11 +199,12 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
 
 def _update_running_stats(running_mean, running_var, batch_mean, batch_var, n, momentum):
-    """Exponential moving averages of the batch statistics, in place (as PyTorch: the
-    unbiased variance n / (n - 1) var goes into running_var)."""
+    """Exponential moving averages of the batch statistics, by in-place ops (which a
+    captured step replays), as PyTorch: the unbiased variance n / (n - 1) var goes into
+    running_var."""
     with no_grad():
-        running_mean.data[...] = momentum * batch_mean + (1.0 - momentum) * running_mean.data
-        running_var.data[...] = momentum * batch_var * (n / (n - 1)) + (1.0 - momentum) * running_var.data
+        running_mean.mul_(1.0 - momentum).add_(batch_mean, alpha=momentum)
+        running_var.mul_(1.0 - momentum).add_(batch_var * (n / (n - 1)), alpha=momentum)
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
@@ -244,7 +218,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         raise ValueError(f"{op}: input of shape {input.shape} does not end with normalized_shape {normalized_shape}")
     _check_param(input, weight, "weight", normalized_shape, op)
     _check_param(input, bias, "bias", normalized_shape, op)
-    y, _, _ = _normalize(input, tuple(range(input.ndim - k, input.ndim)), eps)
+    y = _normalize(input, tuple(range(input.ndim - k, input.ndim)), eps)
     if weight is not None:
         y = y * weight
     if bias is not None:
