@@ -9,10 +9,20 @@ running statistics. Without ``track_running_stats`` it always uses batch statist
 import numpy as np
 
 from ..autograd.dtypes import get_default_dtype
+from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
 from ..ops.normalization import batch_norm, layer_norm
 from .module import Module
 from .parameter import Parameter
+
+
+def register_affine(module, shape, affine, dtype, bias=True):
+    """The affine map after a normalization, as Parameters of ``module``: ``weight`` =
+    ones(shape) and ``bias`` = zeros(shape), the identity at the start; both None when
+    not ``affine``, the bias alone None when not ``bias``. Batch, layer, virtual and
+    reference batch norm share it."""
+    module.register_parameter("weight", Parameter(np.ones(shape, dtype=dtype)) if affine else None)
+    module.register_parameter("bias", Parameter(np.zeros(shape, dtype=dtype)) if affine and bias else None)
 
 
 class _BatchNorm(Module):
@@ -23,12 +33,7 @@ class _BatchNorm(Module):
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         dtype = dtype or get_default_dtype()
-        if affine:
-            self.weight = Parameter(np.ones(num_features, dtype=dtype))
-            self.bias = Parameter(np.zeros(num_features, dtype=dtype))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        register_affine(self, (num_features,), affine, dtype)
         if track_running_stats:
             self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=dtype)))
             self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=dtype)))
@@ -47,7 +52,8 @@ class _BatchNorm(Module):
                              f"expected num_features={self.num_features}")
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data += 1
+            with no_grad():  # an in-place op, which a captured step replays
+                self.num_batches_tracked.copy_(self.num_batches_tracked + 1)
             if self.momentum is None:
                 factor = 1.0 / int(self.num_batches_tracked.data)
         use_batch_stats = self.training or self.running_mean is None
@@ -79,13 +85,7 @@ class LayerNorm(Module):
         super().__init__()
         shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
-        dtype = dtype or get_default_dtype()
-        if elementwise_affine:
-            self.weight = Parameter(np.ones(shape, dtype=dtype))
-            self.register_parameter("bias", Parameter(np.zeros(shape, dtype=dtype)) if bias else None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        register_affine(self, shape, elementwise_affine, dtype or get_default_dtype(), bias)
 
     def forward(self, input):
         return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)

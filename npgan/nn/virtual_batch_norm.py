@@ -34,7 +34,7 @@ from ..autograd.dtypes import get_default_dtype
 from ..autograd.tensor import Tensor
 from .. import ops
 from .module import Module
-from .parameter import Parameter
+from .normalization import register_affine
 
 
 class _ReferenceStatisticsNorm(Module):
@@ -43,13 +43,7 @@ class _ReferenceStatisticsNorm(Module):
     def __init__(self, num_features, eps=1e-5, affine=True, dtype=None):
         super().__init__()
         self.num_features, self.eps, self.affine = num_features, eps, affine
-        dtype = dtype or get_default_dtype()
-        if affine:
-            self.weight = Parameter(np.ones(num_features, dtype=dtype))
-            self.bias = Parameter(np.zeros(num_features, dtype=dtype))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        register_affine(self, (num_features,), affine, dtype or get_default_dtype())
         self.reference_stats = None  # (mean, mean_sq, N) of the current call's reference pass
 
     def example_share(self, n_reference):
