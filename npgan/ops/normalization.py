@@ -20,12 +20,14 @@ gradients of every order come from those ops.
 """
 import numpy as np
 
+from ..autograd import capture
 from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
 from ..kernels import kernel
 from ..random import default_generator
 from ._util import check_tensor
+from .locally_constant import locally_constant
 from .reductions import mean
 from .shape import broadcast_to, reshape
 
@@ -230,10 +232,11 @@ def dropout(input, p=0.5, training=True):
     """Inverted dropout (Srivastava et al., 2014), as ``torch.nn.functional.dropout``:
     in training each entry is zeroed with probability p and the survivors are scaled by
     1 / (1 - p), so the expected value is unchanged and evaluation is the identity.
-    The mask is a constant of the graph, made by the ``dropout_mask`` kernel from one
-    64-bit seed drawn from npgan's seeded generator (so ``manual_seed`` reproduces it):
-    0.4 ms for a float32 DCGAN activation (64, 64, 14, 14), where NumPy's uniforms alone
-    took 1.3 ms (see ``npgan/kernels/dropout.py``)."""
+    The mask is a constant of the graph, made by the ``dropout_mask`` kernel (see
+    ``npgan/kernels/dropout.py``) from one 64-bit seed drawn from npgan's seeded
+    generator, so ``manual_seed`` reproduces it. The draw is a random source and the mask
+    a ``locally_constant`` op on it, so a captured step (``npgan.compile``) draws a fresh
+    seed and remakes the mask at every replay, as eager does."""
     check_tensor(input, "dropout")
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: probability p must be in [0, 1], got {p}")
@@ -241,6 +244,19 @@ def dropout(input, p=0.5, training=True):
         return input
     if p == 1.0:
         return input * 0.0
-    seed = int(default_generator().integers(0, 2 ** 64, dtype=np.uint64))
-    mask = kernel("dropout_mask")(input.shape, p, seed, input.dtype)
-    return input * Tensor(mask)
+    mask = locally_constant(_dropout_mask, _draw_seed(), shape=input.shape, p=p, dtype=input.dtype)
+    return input * mask
+
+
+def _draw_seed():
+    """One 64-bit seed from npgan's generator, as a 0-d uint64 Tensor; a captured step
+    records the draw as a source (see ``npgan.random``)."""
+    seed = np.asarray(default_generator().integers(0, 2 ** 64, dtype=np.uint64))
+    if capture.recorder is not None:
+        capture.recorder.draw(None, "integers", (0, 2 ** 64), {"dtype": np.uint64}, seed)
+    return Tensor(seed)
+
+
+def _dropout_mask(seed, shape, p, dtype):
+    """The mask 1 / (1 - p) or 0 per entry of ``shape``, from the 0-d array ``seed``."""
+    return kernel("dropout_mask")(shape, p, int(seed), dtype)
