@@ -9,13 +9,16 @@ critic built of such layers with 1-Lipschitz activations) is about 1-Lipschitz:
     sigma = u^T W_mat v           (u, v are constants of the graph)
     W     = W_orig / sigma
 
+The power iteration runs as ops under ``no_grad`` and writes the buffers with ``copy_``,
+so a captured step (``npgan.compile``) replays it on the live weight.
+
 The module keeps ``weight_orig`` (the trained Parameter) and the buffers ``weight_u``,
 ``weight_v`` — PyTorch's state_dict keys — and a forward pre-hook recomputes ``weight``
 before every forward.
 """
-import numpy as np
-
+from ...autograd.grad_mode import no_grad
 from ...autograd.tensor import Tensor
+from ...ops.elementwise import clamp
 from ...ops.linalg import matmul
 from ...ops.shape import permute, reshape
 from ...random import default_generator
@@ -23,8 +26,8 @@ from ..conv import ConvTranspose2d
 
 
 def _normalize(vector, eps):
-    """vector / max(||vector||, eps), as ``torch.nn.functional.normalize``."""
-    return vector / max(np.linalg.norm(vector), eps)
+    """vector / max(||vector||, eps) (a 1-D Tensor), as ``torch.nn.functional.normalize``."""
+    return vector / clamp((vector * vector).sum().sqrt(), min=eps)
 
 
 class SpectralNorm:
@@ -43,17 +46,19 @@ class SpectralNorm:
 
     def compute_weight(self, module, do_power_iteration):
         weight = getattr(module, self.name + "_orig")
-        u, v = getattr(module, self.name + "_u"), getattr(module, self.name + "_v")
+        u_buffer, v_buffer = getattr(module, self.name + "_u"), getattr(module, self.name + "_v")
         weight_mat = self.reshape_weight_to_matrix(weight)
+        u, v = u_buffer, v_buffer
         if do_power_iteration:
-            w = weight_mat.data
-            for _ in range(self.n_power_iterations):
-                v.data[...] = _normalize(w.T @ u.data, self.eps)
-                u.data[...] = _normalize(w @ v.data, self.eps)
-        # copies: the graph must keep the u, v of this forward, not the buffers that the
-        # next power iteration overwrites
-        u_const, v_const = Tensor(u.data.copy()), Tensor(v.data.copy())
-        sigma = matmul(u_const, matmul(weight_mat, v_const))
+            with no_grad():
+                for _ in range(self.n_power_iterations):
+                    v = _normalize(matmul(u, weight_mat), self.eps)  # W_mat^T u
+                    u = _normalize(matmul(weight_mat, v), self.eps)
+                u_buffer.copy_(u)
+                v_buffer.copy_(v)
+        # after a power iteration, the graph keeps this forward's u, v (new arrays), not
+        # the buffers that the next one overwrites
+        sigma = matmul(u, matmul(weight_mat, v))
         return weight / sigma
 
     def __call__(self, module, inputs):
@@ -69,8 +74,8 @@ class SpectralNorm:
         fn = SpectralNorm(name, n_power_iterations, dim, eps)
         h, w = fn.reshape_weight_to_matrix(weight).shape
         generator = default_generator()
-        u = _normalize(generator.standard_normal(h), eps).astype(weight.dtype)
-        v = _normalize(generator.standard_normal(w), eps).astype(weight.dtype)
+        u = _normalize(Tensor(generator.standard_normal(h)), eps).data.astype(weight.dtype)
+        v = _normalize(Tensor(generator.standard_normal(w)), eps).data.astype(weight.dtype)
         delattr(module, name)
         module.register_parameter(name + "_orig", weight)
         setattr(module, name, Tensor(weight.data))  # a plain attribute until the first forward
