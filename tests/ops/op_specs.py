@@ -95,6 +95,10 @@ SPECS = [
     OpSpec("l1_loss", lambda x, t: F.l1_loss(x, t), [((3, 4), (3, 4)), ((1,), (1,)), ((2, 1, 5), (2, 1, 5))]),
     OpSpec("l1_loss_sum", lambda x, t: F.l1_loss(x, t, reduction="sum"), [((3, 5), (3, 5))]),
     OpSpec("l1_loss_none", lambda x, t: F.l1_loss(x, t, reduction="none"), [((2, 3), (2, 3)), ((), ())]),
+    # training-mode batch norm (batch statistics, no running ones) and layer norm
+    OpSpec("batch_norm_train", lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+           [((4, 3), (3,), (3,)), ((2, 3, 2, 3), (3,), (3,))]),
+    OpSpec("layer_norm", lambda x, w, b: F.layer_norm(x, (3,), w, b), [((4, 3), (3,), (3,))]),
     # graph structure: one input used twice, and a reused intermediate node
     OpSpec("same_input_twice", lambda a: a * a + ng.maximum(a, a * 0.5), UNARY_SHAPES, domain="away0"),
     OpSpec("reused_intermediate", lambda a: (lambda y: y * y + ng.tanh(y) * y)(ng.exp(a) - 1.0), UNARY_SHAPES),
