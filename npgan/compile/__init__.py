@@ -23,13 +23,14 @@ at each replay. In-place writes (``copy_``, ``add_``, ...) are recorded and repl
 What cannot be captured, and is refused at capture: turning data into a Python value
 (``.item()``, ``float()``, ``bool()``, ``.tolist()``); data-dependent Python (an ``if`` on
 ``x.data``, an index or condition built from ``.data``, shapes that follow the data);
-``backward(create_graph=True)``; an optimizer step with a closure; BatchNorm with
-``momentum=None`` (its cumulative average divides by the step count read as a Python
-number). The layers with state are captured because their state moves through ops:
-training-mode BatchNorm returns its batch statistics as outputs and updates the running
-ones (and ``num_batches_tracked``) by in-place ops; dropout's seed is a random source
-and its mask a ``locally_constant`` op on it (fresh at every replay); spectral norm's
-power iteration runs as ops and writes u and v with ``copy_``.
+``backward(create_graph=True)``; an optimizer step with a closure.
+
+The layers with state are captured because their state moves through ops: training-mode
+BatchNorm returns its batch statistics as outputs and updates the running ones,
+``num_batches_tracked`` and the cumulative average's 1 / t by ops and in-place ops;
+dropout's seed is a random source and its mask a ``locally_constant`` op on it (fresh at
+every replay); spectral norm's power iteration runs as ops and writes u and v with
+``copy_``.
 
 Retrace: a change of the inputs' shapes, dtypes or requires_grad, or of grad mode.
 """

@@ -11,6 +11,7 @@ import numpy as np
 from ..autograd.dtypes import get_default_dtype
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
+from ..ops.elementwise import cast
 from ..ops.normalization import batch_norm, layer_norm
 from .module import Module
 from .parameter import Parameter
@@ -54,8 +55,9 @@ class _BatchNorm(Module):
         if self.training and self.track_running_stats:
             with no_grad():  # an in-place op, which a captured step replays
                 self.num_batches_tracked.copy_(self.num_batches_tracked + 1)
-            if self.momentum is None:
-                factor = 1.0 / int(self.num_batches_tracked.data)
+            if self.momentum is None:  # 1 / t, by ops so that a captured step recomputes it
+                with no_grad():
+                    factor = 1.0 / cast(self.num_batches_tracked, input.dtype)
         use_batch_stats = self.training or self.running_mean is None
         # in eval mode the running statistics are read; in training they are updated only if tracked
         track = not self.training or self.track_running_stats

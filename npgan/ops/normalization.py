@@ -167,8 +167,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                eps=1e-5):
     """Batch normalization (Ioffe & Szegedy, 2015) of ``input`` (N, C, *) per channel C,
     as ``torch.nn.functional.batch_norm``. With ``training`` the batch statistics are used
-    and the running ones (when given) are updated in place; otherwise the running ones
-    are used."""
+    and the running ones (when given) are updated in place with ``momentum`` (a number,
+    or a 0-d Tensor such as the module's cumulative-average factor 1 / t); otherwise the
+    running ones are used."""
     op = "batch_norm"
     check_tensor(input, op)
     if input.ndim < 2:
@@ -203,10 +204,11 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 def _update_running_stats(running_mean, running_var, batch_mean, batch_var, n, momentum):
     """Exponential moving averages of the batch statistics, by in-place ops (which a
     captured step replays), as PyTorch: the unbiased variance n / (n - 1) var goes into
-    running_var."""
+    running_var. ``momentum`` is a number or a 0-d Tensor (BatchNorm's cumulative
+    average, 1 / t)."""
     with no_grad():
-        running_mean.mul_(1.0 - momentum).add_(batch_mean, alpha=momentum)
-        running_var.mul_(1.0 - momentum).add_(batch_var * (n / (n - 1)), alpha=momentum)
+        running_mean.mul_(1.0 - momentum).add_(batch_mean * momentum)
+        running_var.mul_(1.0 - momentum).add_(batch_var * (momentum * (n / (n - 1))))
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 import npgan as ng
-from npgan.compile import CaptureError
 from npgan.gan.models import dcgan_discriminator, dcgan_generator
 from npgan.gan.objectives import (discriminator_loss, hinge_discriminator_loss, hinge_generator_loss,
                                   non_saturating_generator_loss)
@@ -165,11 +164,18 @@ def test_spectral_norm_power_iteration_replays_on_the_live_weight():
         np.testing.assert_array_equal(compiled.weight_v.data, eager.weight_v.data)
 
 
-def test_batch_norm_with_a_cumulative_average_is_refused():
-    """momentum=None divides by num_batches_tracked read as a Python number: refused."""
-    bn = ng.nn.BatchNorm1d(3, momentum=None, dtype=np.float64)
-    step = ng.compile(lambda x: bn(x))
-    x = ng.tensor(np.random.default_rng(6).standard_normal((4, 3)))
-    step(x)
-    with pytest.raises(CaptureError, match="differs between two traces"):
-        step(x)
+def test_batch_norm_cumulative_average_replays_equal_to_eager():
+    """momentum=None: the factor 1 / num_batches_tracked is an op, recomputed at each
+    replay; the running mean is the mean of the batch means."""
+    def make():
+        return ng.nn.BatchNorm1d(3, momentum=None, dtype=np.float64)
+    eager, compiled = make(), make()
+    step = ng.compile(lambda x: compiled(x))
+    rng = np.random.default_rng(6)
+    batches = [ng.tensor(rng.standard_normal((4, 3))) for _ in range(5)]
+    for x in batches:
+        np.testing.assert_array_equal(step(x).data, eager(x).data)
+    for k, v in eager.state_dict().items():
+        np.testing.assert_array_equal(compiled.state_dict()[k], v, err_msg=k)
+    np.testing.assert_allclose(compiled.running_mean.data, np.mean([x.data.mean(0) for x in batches], 0),
+                               rtol=1e-13)
