@@ -110,19 +110,17 @@ class BatchNorm(Function):
         if gy is not None:
             inv_std = 1.0 / (var + self.eps).sqrt()
             xhat = (x - mu) * inv_std
-            if need_gx or need_gbias:
-                gbias = gy.sum(dims, keepdim=True)
-            if need_gx or need_gweight:
-                gweight = (gy * xhat).sum(dims, keepdim=True)
+            dbeta = gy.sum(dims, keepdim=True) if need_gx or need_gbias else None
+            dgamma = (gy * xhat).sum(dims, keepdim=True) if need_gx or need_gweight else None
             if need_gx:
                 a = inv_std if weight is None else inv_std * reshape(weight, stat)
-                gx = a * (gy - gbias / m) - xhat * (a * gweight / m)
+                gx = a * (gy - dbeta / m) - xhat * (a * dgamma / m)  # the docstring's dx, one pass fewer
+            gweight = reshape(dgamma, -1) if need_gweight else None
+            gbias = reshape(dbeta, -1) if need_gbias else None
         if need_gx and gmu is not None:
             gx = _plus(gx, reshape(gmu, stat) / m, x.shape)
         if need_gx and gvar is not None:
             gx = _plus(gx, (x - mu) * (reshape(gvar, stat) * (2.0 / m)), x.shape)
-        gweight = reshape(gweight, -1) if need_gweight and gy is not None else None
-        gbias = reshape(gbias, -1) if need_gbias and gy is not None else None
         return (gx,) + ((gweight,) if self.has_weight else ()) + ((gbias,) if self.has_bias else ())
 
     def _affine(self, params):
