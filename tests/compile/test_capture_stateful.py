@@ -179,3 +179,33 @@ def test_batch_norm_cumulative_average_replays_equal_to_eager():
         np.testing.assert_array_equal(compiled.state_dict()[k], v, err_msg=k)
     np.testing.assert_allclose(compiled.running_mean.data, np.mean([x.data.mean(0) for x in batches], 0),
                                rtol=1e-13)
+
+
+def test_virtual_batch_norm_steps_replay_equal_to_eager():
+    """A generator with virtual batch norm (the reference pass runs inside every call):
+    compiled Adam steps equal eager, parameters and the reference-batch buffer included."""
+    nn = ng.nn
+    reference = np.random.default_rng(7).standard_normal((6, 3))
+
+    def make():
+        ng.manual_seed(0)
+        G = nn.WithReferenceBatch(nn.Sequential(nn.Linear(3, 5), nn.VirtualBatchNorm(5), nn.ReLU(),
+                                                nn.Linear(5, 2)).double(), reference)
+        opt = _adam(G)
+
+        def step(z):
+            opt.zero_grad()
+            loss = (G(z) ** 2).mean()
+            loss.backward()
+            opt.step()
+            return loss
+        return G, step
+    rng = np.random.default_rng(8)
+    zs = [ng.tensor(rng.standard_normal((4, 3))) for _ in range(5)]
+    G1, eager = make()
+    want = [eager(z).data.copy() for z in zs]
+    G2, step = make()
+    step = ng.compile(step)
+    np.testing.assert_array_equal([step(z).data.copy() for z in zs], want)
+    for k, v in G1.state_dict().items():
+        np.testing.assert_array_equal(G2.state_dict()[k], v, err_msg=k)
