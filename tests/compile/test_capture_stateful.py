@@ -3,7 +3,8 @@ training-mode BatchNorm (batch statistics, running statistics, num_batches_track
 dropout (a fresh mask per call) and spectral norm (the power iteration's u, v) --
 against eager, the oracle: several whole training steps (forward, backward, Adam) of
 DCGAN's G and D, a pix2pix U-Net with its PatchGAN and an SNGAN critic, compiled and
-eager from the same seed, give the same losses, parameters and buffers bit for bit."""
+eager from the same seed, give the same losses, parameters and buffers bit for bit; so
+do a generator with virtual batch norm and BatchNorm's cumulative average (momentum=None)."""
 import numpy as np
 import pytest
 
