@@ -10,10 +10,14 @@ Variants, in one process on the same models (alternating rounds, median per vari
   compiled        npgan.compile(step) (replays the ops backward)
 
     PYTHONPATH=. python benchmarks/bench_batch_norm_backward.py [--rounds 10] [--per-round 5]
-        [--batch 64] [--dtype float32]
+        [--batch 64] [--dtype float32] [--memory]
+
+``--memory`` also prints each variant's peak of traced allocations during one step
+(tracemalloc, which sees NumPy's arrays), above what was allocated before it.
 """
 import argparse
 import time
+import tracemalloc
 
 import numpy as np
 
@@ -75,12 +79,24 @@ def dcgan_step(batch, dtype):
     return step
 
 
+def peak_memory(variants, real):
+    tracemalloc.start()
+    for name, (backward, fn) in variants.items():
+        BatchNorm.backward = backward
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
+        fn(real)
+        print(f"  {name:13s} peak {(tracemalloc.get_traced_memory()[1] - before) / 2 ** 20:6.0f} MiB above the start")
+    tracemalloc.stop()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--per-round", type=int, default=5)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    parser.add_argument("--memory", action="store_true", help="print each variant's peak allocation in a step")
     args = parser.parse_args()
     dtype = np.dtype(args.dtype).type
     ng.manual_seed(0)
@@ -93,6 +109,8 @@ def main():
     for backward, fn in variants.values():  # warm-up; the compiled step traces twice
         BatchNorm.backward = backward
         fn(real), fn(real), fn(real)
+    if args.memory:
+        peak_memory(variants, real)
     times = {k: [] for k in variants}
     for _ in range(args.rounds):
         for name, (backward, fn) in variants.items():
