@@ -53,10 +53,9 @@ class _BatchNorm(Module):
                              f"expected num_features={self.num_features}")
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            with no_grad():  # an in-place op, which a captured step replays
+            with no_grad():  # by ops and an in-place op, which a captured step replays
                 self.num_batches_tracked.copy_(self.num_batches_tracked + 1)
-            if self.momentum is None:  # 1 / t, by ops so that a captured step recomputes it
-                with no_grad():
+                if self.momentum is None:  # the cumulative average's 1 / t
                     factor = 1.0 / cast(self.num_batches_tracked, input.dtype)
         use_batch_stats = self.training or self.running_mean is None
         # in eval mode the running statistics are read; in training they are updated only if tracked
