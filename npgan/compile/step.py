@@ -171,6 +171,10 @@ class CompiledStep:
     def __init__(self, fn):
         self.fn, self.programs, self.first = fn, {}, {}
 
+    def captured(self, *inputs):
+        """True when a call with ``inputs`` replays (its two traces are done and agreed)."""
+        return self._signature(inputs) in self.programs
+
     def _signature(self, inputs):
         return (grad_mode.is_grad_enabled(),) + tuple((x.shape, x.dtype.str, x.requires_grad) for x in inputs)
 
