@@ -28,6 +28,11 @@ class CompiledOrEager:
         self.names = tuple(metrics)
         return tuple(metrics.values())
 
+    def replays(self):
+        """True when the next call replays a captured program (no trace, no refusal)."""
+        return (self.refused is None and self.compiled is not None and self.key() == self.program_key
+                and self.compiled.captured())
+
     def _named(self, values):
         return dict(zip(self.names, values))  # the names of the traced call's metrics
 
