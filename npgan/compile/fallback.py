@@ -4,10 +4,16 @@ A program that ``npgan.compile`` refuses (a ``CaptureError``) has run part of th
 while it was traced; a step whose program went stale (other parameter arrays, another
 mode) must be traced again. The wrapper handles both, so a caller never gets a crash or
 a wrong replay: before each call that traces it takes a snapshot of the state the step
-changes; on a refusal it puts the snapshot back, prints one line saying what was refused,
+changes; on a refusal it puts the snapshot back, prints one line (on stderr) naming the op refused,
 and runs this and every later step eagerly. The trajectory is eager's either way.
 """
+import sys
+
 from .step import CaptureError, compile
+
+
+def _to_stderr(line):
+    print(line, file=sys.stderr)
 
 
 class CompiledOrEager:
@@ -16,10 +22,10 @@ class CompiledOrEager:
     ``key()`` names what the program depends on besides its inputs (the modules' modes,
     the identity of the parameters' arrays): a new key traces a new program. ``save()``
     returns a snapshot of the state the step changes and ``restore(snapshot)`` puts it
-    back; ``log`` prints the fallback line."""
+    back; ``log`` prints the fallback line (on stderr by default)."""
 
-    def __init__(self, fn, key, save, restore, log=print):
-        self.fn, self.key, self.save, self.restore, self.log = fn, key, save, restore, log
+    def __init__(self, fn, key, save, restore, log=None):
+        self.fn, self.key, self.save, self.restore, self.log = fn, key, save, restore, log or _to_stderr
         self.program_key, self.compiled, self.names = None, None, None
         self.refused = None  # the CaptureError's message once capture was refused
 
@@ -55,6 +61,6 @@ class CompiledOrEager:
             return self.fn()
 
 
-def compile_or_eager(fn, key, save, restore, log=print):
+def compile_or_eager(fn, key, save, restore, log=None):
     """A ``CompiledOrEager`` step of ``fn`` (see its docstring)."""
     return CompiledOrEager(fn, key, save, restore, log)

@@ -1,6 +1,7 @@
 """The trainer's update as a captured step (``GANTrainer(..., compile=True)``).
 
-``compiled_update(trainer)`` runs ``trainer._update`` through
+``compiled_update(trainer)`` runs ``trainer._update`` (or another update of the trainer's,
+e.g. ``trainer.discriminator_step``) through
 ``npgan.compile.compile_or_eager``: the program is traced again when a module's mode
 (train/eval) changes or a parameter's or buffer's array is replaced (``load_state_dict``
 rebinds them; ``.double()`` too); the snapshot a refused capture goes back to is the
@@ -18,8 +19,10 @@ def _modules_key(modules):
                  for module in modules for m in module.modules())
 
 
-def compiled_update(trainer, log=print):
-    """``trainer._update``, captured when it can be (module docstring)."""
+def compiled_update(trainer, update=None, log=None):
+    """``update`` (default ``trainer._update``; a method of ``trainer`` returning a dict of
+    0-d Tensors), captured when it can be (module docstring); ``log``: where the fallback
+    line goes (default stderr)."""
     modules = (trainer.G, trainer.D)
 
     def save():
@@ -30,4 +33,4 @@ def compiled_update(trainer, log=print):
         trainer.load_state_dict(state)
         ng_random.set_rng_state(rng_state)
 
-    return compile_or_eager(trainer._update, lambda: _modules_key(modules), save, restore, log)
+    return compile_or_eager(update or trainer._update, lambda: _modules_key(modules), save, restore, log)

@@ -51,7 +51,7 @@ def test_compiled_trainer_equals_eager_bit_for_bit(name, dtype, capsys):
     eager = _trainer(name, dtype, compile=False)
     want = [eager.step() for _ in range(STEPS)]
     want_weights = _weights(eager)
-    assert capsys.readouterr().out == ""
+    assert capsys.readouterr().err == ""
 
     compiled = _trainer(name, dtype, compile=True)
     got = []
@@ -68,7 +68,7 @@ def test_compiled_trainer_equals_eager_bit_for_bit(name, dtype, capsys):
     assert got[RELOAD_AFTER:] == want[RELOAD_AT:]
     for g, w in zip(_weights(compiled), want_weights):
         np.testing.assert_array_equal(g, w)
-    lines = capsys.readouterr().out.splitlines()
+    lines = capsys.readouterr().err.splitlines()
     if name in EAGER:
         assert len(lines) == 1 and lines[0].startswith("npgan.compile: running the step eagerly"), lines
         assert f"({EAGER[name]}" in lines[0], lines[0]
