@@ -9,7 +9,7 @@ trainer's ``state_dict()`` and npgan's global random state. Optimizer hyper-para
 need nothing: a replay calls ``optimizer.step()``, which reads the lr a scheduler set.
 """
 from .. import random as ng_random
-from ..compile.fallback import compile_or_eager
+from ..compile import compile_or_eager
 
 
 def _modules_key(modules):
