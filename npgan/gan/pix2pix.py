@@ -19,7 +19,6 @@ paper's "L1" ablation) and never touches D.
 import numpy as np
 
 from ..autograd.grad_mode import no_grad
-from ..autograd.tensor import Tensor
 from ..ops.losses import l1_loss
 from ..random import draw
 from .trainer import BoundDiscriminator, GANTrainer, _set_grads
