@@ -30,6 +30,10 @@ time. The load average before and after is reported, since a shared machine make
 number noisier. ``--baseline PATH`` adds npgan imported from another checkout (before /
 after a change, in the same alternating run); its worker is that checkout's own
 ``benchmarks/bench_steps.py`` when it has one, so the steps are written against its own API.
+The "npgan" column runs each step as ``npgan train`` does by default, captured
+(``npgan.compile``; a workload whose capture is refused runs eagerly, and its worker says
+why on stderr); "npgan-eager" beside it is ``npgan train --no-compile``, and its npgan/peer
+ratio is the compiled step's time over the eager one's.
 This is a benchmark: nothing here asserts on time.
 """
 import argparse
@@ -50,6 +54,7 @@ from step_workloads import common  # noqa: E402
 from step_workloads.report import check_targets, print_table, summarize  # noqa: E402
 
 LIBRARIES = ("npgan", "torch", "dezero")
+EAGER = "npgan-eager"  # npgan with every step eager (npgan train --no-compile), beside the captured "npgan"
 BASELINE = "npgan-baseline"  # npgan imported from --baseline PATH (another checkout), for before/after
 RSS_SAMPLE_EVERY = 10
 
@@ -70,9 +75,14 @@ def _start_library(name, threads):
         import torch
         torch.set_num_threads(threads)
     import importlib
-    module = importlib.import_module(f"step_workloads.{'npgan' if name == BASELINE else name}_steps")
+    module = importlib.import_module(f"step_workloads.{'npgan' if name in (BASELINE, EAGER) else name}_steps")
     threadpool_limits(threads)  # pools the import loaded (torch's MKL/OpenMP, ...)
     return module
+
+
+def _build(module, name):
+    """The library's ``build(workload, arrays) -> step``; npgan's eager one for the eager column."""
+    return module.build_eager if name == EAGER else module.build
 
 
 def _start_worker(name, threads, arrays_path):
@@ -110,7 +120,7 @@ def worker(name, threads, arrays_path, workload_names):
     steps, errors = {}, {}
     for wname in workload_names:
         try:
-            steps[wname] = module.build(common.WORKLOADS[wname], arrays)
+            steps[wname] = _build(module, name)(common.WORKLOADS[wname], arrays)
         except Exception as exc:  # a library that cannot express a workload is reported, not fatal
             errors[wname] = f"{type(exc).__name__}: {exc}"
     print(json.dumps({"version": module.version(), "blas": _blas_info(), "errors": errors}), flush=True)
@@ -144,7 +154,7 @@ def rss_worker(name, threads, arrays_path, wname, n_steps):
         return
     after_import = _rss_mb()
     try:
-        step = module.build(common.WORKLOADS[wname], arrays)
+        step = _build(module, name)(common.WORKLOADS[wname], arrays)
         built = _rss_mb()
         samples = []
         for i in range(1, n_steps + 1):
@@ -167,7 +177,7 @@ def _worker_env(threads, lib, baseline=None, npgan_env=()):
     items) added for the npgan workers only."""
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), NUMBA_NUM_THREADS=str(threads),
                MKL_NUM_THREADS=str(threads))
-    if lib in ("npgan", BASELINE):
+    if lib in ("npgan", EAGER, BASELINE):
         env.update(item.split("=", 1) for item in npgan_env)
     path = [baseline if lib == BASELINE else os.path.dirname(HERE)]
     env["PYTHONPATH"] = os.pathsep.join(path + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
@@ -326,11 +336,11 @@ def main(argv=None):
     unknown = set(libs) - set(LIBRARIES)
     if unknown:
         parser.error(f"unknown libraries {sorted(unknown)}; choose from {LIBRARIES}")
-    if "npgan" in libs:  # npgan first: its row is the one the ratios divide
+    if "npgan" in libs:  # npgan (captured) first: its row is the one the ratios divide; then npgan eager
         libs.remove("npgan")
-        libs.insert(0, "npgan")
+        libs[:0] = ["npgan", EAGER]
     if args.baseline:
-        libs.insert(1, BASELINE)
+        libs.insert(2 if EAGER in libs else 1, BASELINE)
     if args.quick:
         workload_names = list(common.QUICK_WORKLOADS)
         rounds, steps_scale, rss_steps, rss_workload = 2, 0.3, min(args.rss_steps, 30), "mlp_gan_b64"

@@ -2,7 +2,11 @@
 ``npgan.gan``), as ``npgan train`` runs it -- including the presets' one pass of D on
 cat([real, fake]) (``npgan.gan.joint.JointPass``) for every discriminator without Dropout
 (the PyTorch and DeZero steps score real and fake in two passes, as their loops are
-written). The DCGAN discriminator with Dropout is scored in two passes, like the peers."""
+written). The DCGAN discriminator with Dropout is scored in two passes, like the peers.
+
+``build(w, arrays, compile=True)`` runs the step as ``npgan train`` does by default, as a
+captured step (``npgan.compile``; eagerly where capture is refused, with one line on
+stderr saying why); ``compile=False`` is ``npgan train --no-compile``, the eager column."""
 import os
 
 import npgan
@@ -10,6 +14,7 @@ from npgan import optim
 from npgan.gan.games import BCEGame, LSGANGame, WGANGPGame
 from npgan.gan.joint import JointPass
 from npgan.gan.models import MLPDiscriminator, MLPGenerator, dcgan_discriminator, dcgan_generator
+from npgan.gan.compiled import compiled_update
 from npgan.gan.trainer import GANTrainer
 
 from . import common
@@ -32,7 +37,7 @@ def _load(module, arrays):
         p.data[...] = a
 
 
-def build(w, arrays):
+def build(w, arrays, compile=True):
     """A ``step()`` that runs one training step of workload ``w`` and returns its losses."""
     npgan.manual_seed(common.SEED)  # dropout masks
     if w.arch == "mlp":
@@ -48,5 +53,12 @@ def build(w, arrays):
     opt_g = optim.Adam(G.parameters(), lr=w.lr, betas=w.betas)
     opt_d = optim.Adam(D.parameters(), lr=w.lr, betas=w.betas)
     trainer = GANTrainer(G, D, opt_g, opt_d, game, common.sample_real(arrays["real"]), common.LATENT,
-                         batch_size=w.batch, n_critic=w.n_critic, seed=common.SEED)
-    return trainer.discriminator_step if w.game == "wgan-gp-critic" else trainer.step
+                         batch_size=w.batch, n_critic=w.n_critic, seed=common.SEED, compile=compile)
+    if w.game != "wgan-gp-critic":
+        return trainer.step
+    return compiled_update(trainer, trainer.discriminator_step) if compile else trainer.discriminator_step
+
+
+def build_eager(w, arrays):
+    """``build`` with every step eager (``npgan train --no-compile``)."""
+    return build(w, arrays, compile=False)

@@ -222,6 +222,10 @@ class TrainConfig:
     divergence: Optional[str] = option(None, "f-GAN: the f-divergence D_f(P_data || P_G) the critic bounds",
                                        choices=tuple(DIVERGENCES))
     l1_lambda: Optional[float] = option(None, "pix2pix: weight lambda of the L1 term in G's cost")
+    compile: bool = option(True, "run each training step as a captured step (npgan.compile: traced on the first "
+                                 "two steps, replayed after); where capture is refused (one line says why) the "
+                                 "step runs eagerly. The numbers are the same either way, so --resume may change "
+                                 "it; --no-compile runs every step eagerly")
 
     def resolved(self):
         """A checked copy with every ``None`` filled from the preset; ``ConfigError`` (a
@@ -287,6 +291,8 @@ def _check_values(v):
     check_choice("lr_decay", v["lr_decay"], LR_DECAYS)
     check_choice("divergence", v["divergence"], tuple(DIVERGENCES))
     check_float("l1_lambda", v["l1_lambda"], 0.0, None)
+    if not isinstance(v["compile"], bool):
+        raise ConfigError("compile", f"must be true or false, got {v['compile']!r}")
 
 
 def _check_applicable(v, preset):

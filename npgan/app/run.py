@@ -45,12 +45,12 @@ def make_trainer(config):
     if dataset.kind == "pairs":
         trainer = Pix2PixTrainer(G, D, opt_g, opt_d, game, dataset.sample, config.l1_lambda, config.batch_size,
                                  config.n_critic, config.update, seed=config.seed,
-                                 schedulers=schedulers(config, opt_g, opt_d))
+                                 schedulers=schedulers(config, opt_g, opt_d), compile=config.compile)
         return trainer, dataset
     num_classes = dataset.num_classes if PRESETS[config.model].conditional else None
     trainer = GANTrainer(G, D, opt_g, opt_d, game, dataset.sample, config.latent_dim, config.batch_size,
                          config.n_critic, config.update, num_classes, seed=config.seed,
-                         schedulers=schedulers(config, opt_g, opt_d))
+                         schedulers=schedulers(config, opt_g, opt_d), compile=config.compile)
     return trainer, dataset
 
 
@@ -69,8 +69,9 @@ def checkpoint_path(path):
     return path
 
 
-def load_run(path):
-    """(trainer, dataset, config) restored from a checkpoint file (or a run directory);
+def load_run(path, compile=None):
+    """(trainer, dataset, config) restored from a checkpoint file (or a run directory),
+    its trainer captured or eager as ``compile`` says (None: as the run's config says);
     a ``ValueError`` saying what is wrong otherwise: a foreign file, a config out of bounds,
     arrays whose declared shapes do not fit that config (both checked before any array is
     read or any model larger than the config's bounds is built), weights that are not
@@ -83,6 +84,8 @@ def load_run(path):
             raise ValueError(f"{path}: an npgan checkpoint, but not of a GAN training run")
         try:
             config = TrainConfig.from_json(tree.get("config")).resolved()
+            if compile is not None:
+                config = TrainConfig(**{**config.to_json(), "compile": compile}).resolved()
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{path}: its configuration is invalid: {exc}") from None
         trainer, dataset = make_trainer(config)
@@ -174,12 +177,13 @@ def train(config, out, resume=False, overwrite=False, progress=True, log=print, 
 
 
 def _resume(given, out, log):
-    """(trainer, dataset, config) of the run in ``out``, with ``steps`` from ``given``."""
-    trainer, dataset, saved = load_run(rundir.require_checkpoint(out))
+    """(trainer, dataset, config) of the run in ``out``, with ``steps`` and ``compile`` from
+    ``given`` (captured or eager, the trajectory is the same, so a resumed run may change it)."""
     if given is None:
         given = {}
     elif isinstance(given, TrainConfig):
         given = given.resolved().to_json()
+    trainer, dataset, saved = load_run(rundir.require_checkpoint(out), given.get("compile"))
     config = rundir.resumed_config(out, given, saved.to_json(), trainer.step_count,
                                    lambda values: TrainConfig(**values).resolved(), "TrainConfig")
     if config.steps != saved.steps and saved.lr_decay != "none" and trainer.step_count < config.steps:

@@ -9,8 +9,10 @@ that slot" -- and from then on replay the list on the new inputs (``replay``).
 
 Each array met while tracing is one of: an input of the step; made by a recorded op (a
 ``Function`` call, forward or backward, or the engine's raw add and seed); a random draw
-(a *source*: redrawn from the same generator at each replay, so draws are fresh and the
-stream equals eager's); or an array from outside (a parameter, or a constant). To tell a
+(a *source*, ``npgan.random.draw(sample)``: ``sample()`` is called again at each replay,
+so draws are fresh and the stream equals eager's; ``randn``, ``rand``, the trainer's noise,
+labels and real batches and WGAN-GP's eps are such draws); or an array from outside (a
+parameter, or a constant). To tell a
 parameter (read live at replay) from a constant, and to catch data-dependent Python, the
 step is traced on its first TWO calls (as TinyJit captures on the 2nd) and the two
 programs compared: the same ops in the same order, an outside array either the same
@@ -32,8 +34,19 @@ dropout's seed is a random source and its mask a ``locally_constant`` op on it (
 every replay); spectral norm's power iteration runs as ops and writes u and v with
 ``copy_``.
 
-Retrace: a change of the inputs' shapes, dtypes or requires_grad, or of grad mode.
+Python values an op keeps (a scalar factor, a hyper-parameter) are checked equal between
+the two traces and then fixed: a value that changes only later would replay stale. An
+optimizer step is replayed by calling ``optimizer.step()``, so the lr a scheduler sets is
+read live.
+
+Retrace: a change of the inputs' shapes, dtypes or requires_grad, or of grad mode. The
+trainer (``GANTrainer(compile=True)``, what ``npgan train`` runs unless ``--no-compile``)
+wraps its update in ``compile_or_eager`` (``fallback.py``), which also retraces when a
+module's mode changes or a parameter's array is replaced (``load_state_dict``), and falls
+back to eager with one line on stderr naming the op that capture refused, after putting
+back the state the refused trace had changed, so a run never crashes or replays wrong.
 """
+from .fallback import compile_or_eager
 from .step import CaptureError, compile
 
-__all__ = ["CaptureError", "compile"]
+__all__ = ["CaptureError", "compile", "compile_or_eager"]

@@ -3,7 +3,6 @@ import numpy as np
 
 from ..autograd import capture, grad_mode
 from ..autograd.tensor import Tensor
-from .. import random as npgan_random
 
 
 class CaptureError(RuntimeError):
@@ -65,12 +64,10 @@ class Recorder:
         self.entries.append(Entry(fn.__name__, fn, ins, 1, self._out([result])))
         return Tensor(result)
 
-    def draw(self, generator, method, args, kwargs, data):
-        """A random draw: a source, redrawn from the same generator at each replay."""
-        def source():
-            g = generator or npgan_random.default_generator()
-            return getattr(g, method)(*args, **kwargs)
-        self.entries.append(Entry(f"draw {method}", source, [], 1, self._out([data])))
+    def source(self, sample, arrays):
+        """A random draw (``npgan.random.draw``): a source, ``sample()`` called again at each
+        replay, so the draws are fresh and follow eager's stream."""
+        self.entries.append(Entry("draw", sample, [], len(arrays), self._out(arrays)))
 
     def write(self, write, target, operands):
         """An in-place write ``write(target, *operands)`` (``npgan.autograd.inplace``),
@@ -173,6 +170,10 @@ class CompiledStep:
 
     def __init__(self, fn):
         self.fn, self.programs, self.first = fn, {}, {}
+
+    def captured(self, *inputs):
+        """True when a call with ``inputs`` replays (its two traces are done and agreed)."""
+        return self._signature(inputs) in self.programs
 
     def _signature(self, inputs):
         return (grad_mode.is_grad_enabled(),) + tuple((x.shape, x.dtype.str, x.requires_grad) for x in inputs)

@@ -47,7 +47,7 @@ class FGANGame:
     def discriminator_loss(self, D, real, fake, rng=None):
         bound = f_gan_variational_bound(D(real), D(fake), self.divergence)
         loss = -bound
-        return loss, {"d_loss": loss.item(), "divergence": bound.item()}
+        return loss, {"d_loss": loss.detach(), "divergence": bound.detach()}
 
     def generator_loss(self, D, fake, rng=None):
         return f_gan_generator_loss(D(fake), self.divergence, self.generator_cost)

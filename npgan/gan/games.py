@@ -12,7 +12,9 @@ D), so one training loop runs them all. Each game takes D as a callable on a bat
 | ``WGANGPGame(lam)`` | E f(G(z)) - E f(x) + GP | -E f(G(z)) | gradient penalty |
 | ``HingeGame()`` | E relu(1-D(x)) + E relu(1+D(G(z))) | -E D(G(z)) | — |
 
-``discriminator_loss(D, real, fake, rng)`` returns the loss and its metrics,
+``discriminator_loss(D, real, fake, rng)`` returns the loss and its metrics (a dict of
+detached 0-d Tensors: the trainer turns them into floats after the step, so a captured
+step, ``npgan.compile``, can return them),
 ``generator_loss(D, fake, rng)`` the loss; ``rng`` is the trainer's random stream, for the
 games whose loss draws at random (WGAN-GP's eps, the unrolled GAN's real batch; ``None``:
 npgan's global one). ``after_discriminator_step(D)`` enforces the constraint.
@@ -41,7 +43,7 @@ class BCEGame:
 
     def discriminator_loss(self, D, real, fake, rng=None):
         loss = obj.discriminator_loss(D(real), D(fake), self.label_smoothing)
-        return loss, {"d_loss": loss.item()}
+        return loss, {"d_loss": loss.detach()}
 
     def generator_loss(self, D, fake, rng=None):
         return _GENERATOR_COSTS[self.generator_cost](D(fake))
@@ -56,7 +58,7 @@ class LSGANGame:
 
     def discriminator_loss(self, D, real, fake, rng=None):
         loss = obj.lsgan_discriminator_loss(D(real), D(fake), self.a, self.b)
-        return loss, {"d_loss": loss.item()}
+        return loss, {"d_loss": loss.detach()}
 
     def generator_loss(self, D, fake, rng=None):
         return obj.lsgan_generator_loss(D(fake), self.c)
@@ -73,7 +75,7 @@ class WGANGame:
 
     def discriminator_loss(self, D, real, fake, rng=None):
         loss = obj.wasserstein_critic_loss(D(real), D(fake))
-        return loss, {"d_loss": loss.item(), "wasserstein": -loss.item()}
+        return loss, {"d_loss": loss.detach(), "wasserstein": -loss.detach()}
 
     def generator_loss(self, D, fake, rng=None):
         return obj.wasserstein_generator_loss(D(fake))
@@ -92,7 +94,7 @@ class WGANGPGame:
         critic = obj.wasserstein_critic_loss(D(real), D(fake))
         penalty = gradient_penalty(D, real, fake, self.lam, rng=rng)
         loss = critic + penalty
-        return loss, {"d_loss": loss.item(), "wasserstein": -critic.item(), "gp": penalty.item()}
+        return loss, {"d_loss": loss.detach(), "wasserstein": -critic.detach(), "gp": penalty.detach()}
 
     def generator_loss(self, D, fake, rng=None):
         return obj.wasserstein_generator_loss(D(fake))
@@ -104,7 +106,7 @@ class WGANGPGame:
 class HingeGame:
     def discriminator_loss(self, D, real, fake, rng=None):
         loss = obj.hinge_discriminator_loss(D(real), D(fake))
-        return loss, {"d_loss": loss.item()}
+        return loss, {"d_loss": loss.detach()}
 
     def generator_loss(self, D, fake, rng=None):
         return obj.hinge_generator_loss(D(fake))

@@ -27,7 +27,6 @@ only when both batch sizes are multiples of its pack, so no group mixes real and
 samples; a conditional D gets the real batch's labels twice (the trainer generates the
 fake batch with them). Otherwise the update falls back to two passes.
 """
-import numpy as np
 
 from .. import nn
 from ..nn.module import Module
@@ -108,10 +107,10 @@ class JointPass:
             return False
         if any(n_real % m or n_fake % m for m in self.packs):
             return False  # groups would straddle real and fake: two passes (D raises its own error)
-        return D.labels is None or len(D.labels) == n_real == n_fake
+        return D.labels is None or D.labels.shape[0] == n_real == n_fake
 
     def _one_pass(self, D, real, fake):
-        labels = None if D.labels is None else np.concatenate([D.labels, D.labels])
+        labels = None if D.labels is None else cat([D.labels, D.labels], 0)
         out = BoundDiscriminator(D.module, labels)(cat([real, fake], 0))
         n_real, total = real.shape[0], real.shape[0] + fake.shape[0]
         if out.ndim == 0 or out.shape[0] * n_real % total:

@@ -20,6 +20,7 @@ import numpy as np
 from .. import nn
 from ..autograd.tensor import Tensor
 from ..ops import cat
+from ..ops.locally_constant import locally_constant
 
 LEAKY_SLOPE = 0.2
 
@@ -94,12 +95,17 @@ class PackedDiscriminator(nn.Module):
         return self.net(x.reshape((n // self.pack, -1)))
 
 
-def one_hot(labels, num_classes, dtype):
-    """Constant one-hot rows for integer ``labels`` (N,) -> (N, num_classes)."""
-    y = np.asarray(getattr(labels, "data", labels))
+def _one_hot_rows(y, num_classes, dtype):
     if y.ndim != 1 or y.size and (y.min() < 0 or y.max() >= num_classes):
         raise ValueError(f"one_hot: labels must be a 1-D array of ints in [0, {num_classes}), got shape {y.shape}")
-    return Tensor(np.eye(num_classes, dtype=dtype)[y.astype(np.int64)])
+    return np.eye(num_classes, dtype=dtype)[y.astype(np.int64)]
+
+
+def one_hot(labels, num_classes, dtype):
+    """Constant one-hot rows for integer ``labels`` (N,) -> (N, num_classes); an op
+    (``locally_constant``), so a captured step recomputes it from each step's labels."""
+    labels = labels if isinstance(labels, Tensor) else Tensor(np.asarray(labels))
+    return locally_constant(_one_hot_rows, labels, num_classes=num_classes, dtype=np.dtype(dtype))
 
 
 def dcgan_generator(latent_dim=100):

@@ -25,10 +25,11 @@ def interpolate(real, fake, eps=None, rng=None):
     (a NumPy random stream; ``None``: npgan's global one)."""
     if real.shape != fake.shape:
         raise ValueError(f"interpolate: real {real.shape} and fake {fake.shape} differ")
-    if eps is None:
-        rng = _random.default_generator() if rng is None else rng
-        eps = rng.random((real.shape[0],) + (1,) * (real.ndim - 1)).astype(real.dtype)
-    eps = Tensor(np.asarray(eps, dtype=real.dtype))
+    if eps is None:  # a source of a captured step: redrawn from the stream at every replay
+        shape, dtype = (real.shape[0],) + (1,) * (real.ndim - 1), real.dtype
+        eps = _random.draw(lambda: (_random.default_generator() if rng is None else rng).random(shape).astype(dtype))
+    else:
+        eps = Tensor(np.asarray(eps, dtype=real.dtype))
     x_hat = eps * real.detach() + (1.0 - eps) * fake.detach()
     return Tensor(x_hat.data, requires_grad=True)
 

@@ -19,8 +19,8 @@ paper's "L1" ablation) and never touches D.
 import numpy as np
 
 from ..autograd.grad_mode import no_grad
-from ..autograd.tensor import Tensor
 from ..ops.losses import l1_loss
+from ..random import draw
 from .trainer import BoundDiscriminator, GANTrainer, _set_grads
 
 L1_LAMBDA = 100.0
@@ -28,7 +28,7 @@ L1_LAMBDA = 100.0
 
 class Pix2PixTrainer(GANTrainer):
     def __init__(self, generator, discriminator, opt_g, opt_d, game, sample_pairs, l1_lambda=L1_LAMBDA,
-                 batch_size=64, n_critic=1, update="alternating", seed=0, schedulers=()):
+                 batch_size=64, n_critic=1, update="alternating", seed=0, schedulers=(), compile=False):
         """``sample_pairs(batch_size, rng) -> (inputs, targets)`` NumPy arrays of one shape;
         ``game`` a game of ``npgan.gan.games`` (or None: L1 alone); the rest as ``GANTrainer``."""
         if not (isinstance(l1_lambda, (int, float)) and l1_lambda >= 0):
@@ -36,12 +36,15 @@ class Pix2PixTrainer(GANTrainer):
         if game is None and l1_lambda == 0:
             raise ValueError("Pix2PixTrainer: without a game and with l1_lambda = 0, G has nothing to minimize")
         super().__init__(generator, discriminator, opt_g, opt_d, game, sample_pairs, None, batch_size, n_critic,
-                         update, None, seed, schedulers)
+                         update, None, seed, schedulers, compile)
         self.l1_lambda = float(l1_lambda)
 
     def _pair_batch(self):
-        x, y = self.sample_real(self.batch_size, self.rng)
-        return Tensor(np.asarray(x, dtype=self.dtype)), Tensor(np.asarray(y, dtype=self.dtype))
+        """(x, y) as Tensors, a draw from ``rng`` (a source of a captured update)."""
+        def sample():
+            x, y = self.sample_real(self.batch_size, self.rng)
+            return np.asarray(x, dtype=self.dtype), np.asarray(y, dtype=self.dtype)
+        return draw(sample)
 
     def translate(self, x):
         """G(x) for a Tensor ``x``, in G's current mode."""
@@ -52,7 +55,7 @@ class Pix2PixTrainer(GANTrainer):
         x, y = self._pair_batch()
         with no_grad():  # G(x) is a constant for D's update
             fake = self.G(x)
-        return self.game.discriminator_loss(BoundDiscriminator(self.D, x.data), y, fake, self.rng)
+        return self.game.discriminator_loss(BoundDiscriminator(self.D, x), y, fake, self.rng)
 
     def _generator_loss(self):
         """(L_G + lambda L1, metrics) on a fresh pair batch."""
@@ -60,17 +63,14 @@ class Pix2PixTrainer(GANTrainer):
         fake = self.G(x)
         l1 = l1_loss(fake, y)
         if self.game is None:
-            return self.l1_lambda * l1, {"l1": l1.item()}
-        adversarial = self.game.generator_loss(BoundDiscriminator(self.D, x.data), fake, self.rng)
-        return adversarial + self.l1_lambda * l1, {"g_loss": adversarial.item(), "l1": l1.item()}
+            return self.l1_lambda * l1, {"l1": l1.detach()}
+        adversarial = self.game.generator_loss(BoundDiscriminator(self.D, x), fake, self.rng)
+        return adversarial + self.l1_lambda * l1, {"g_loss": adversarial.detach(), "l1": l1.detach()}
 
-    def step(self):
+    def _update(self):
         if self.game is not None:
-            return super().step()
+            return super()._update()
         loss, metrics = self._generator_loss()  # L1 alone: no discriminator update
         _set_grads(self.G, loss)
         self.opt_g.step()
-        self.step_count += 1
-        for scheduler in self.schedulers:
-            scheduler.step()
         return metrics

@@ -12,12 +12,17 @@ update and of G's at the same (D, G), then applies both. The ``game`` (``npgan.g
 gives L_D and L_G. Every random draw comes from the trainer's seeded ``rng``, whose state is
 part of ``state_dict()``, so a resumed run continues the exact trajectory of an
 uninterrupted one.
+
+The losses and metrics stay Tensors until the update is done (``step`` turns the metrics
+into floats), and every draw goes through ``npgan.random.draw``, so ``compile=True`` can
+run the update as a captured step (``npgan.gan.compiled``): the same numbers, bit for bit.
 """
 import numpy as np
 
-from ..autograd.engine import grad
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
+from ..random import draw
+from .compiled import compiled_update
 
 UPDATES = ("alternating", "simultaneous")
 
@@ -27,26 +32,30 @@ class BoundDiscriminator:
     the labels ``y`` of a conditional D bound (the fake batch is generated with the same)."""
 
     def __init__(self, module, labels=None):
-        self.module, self.labels = module, labels
+        self.module = module
+        self.labels = labels if labels is None or isinstance(labels, Tensor) else Tensor(np.asarray(labels))
 
     def __call__(self, x):
-        return self.module(x) if self.labels is None else self.module(x, Tensor(self.labels))
+        return self.module(x) if self.labels is None else self.module(x, self.labels)
 
 
 def _set_grads(module, loss):
-    params = list(module.parameters())
-    for p, g in zip(params, grad(loss, params, allow_unused=True)):
-        p.grad = g
+    """The ``.grad`` of ``module``'s parameters: d loss / d parameter (None where unused)."""
+    module.zero_grad()
+    loss.backward(inputs=list(module.parameters()))
 
 
 class GANTrainer:
     def __init__(self, generator, discriminator, opt_g, opt_d, game, sample_real, latent_dim,
-                 batch_size=64, n_critic=1, update="alternating", num_classes=None, seed=0, schedulers=()):
+                 batch_size=64, n_critic=1, update="alternating", num_classes=None, seed=0, schedulers=(),
+                 compile=False):
         """``game`` has ``discriminator_loss(D, real, fake, rng) -> (loss, metrics)``,
         ``generator_loss(D, fake, rng) -> loss`` and ``after_discriminator_step(D)``;
         ``sample_real(batch_size, rng) -> (x, labels or None)`` as NumPy arrays;
         ``num_classes`` makes the models conditional: G(z, y) and D(x, y); ``schedulers``
-        (``npgan.optim.lr_scheduler``) step once after every generator step."""
+        (``npgan.optim.lr_scheduler``) step once after every generator step; ``compile``
+        runs each update as a captured step, or eagerly when capture is refused
+        (``npgan.gan.compiled``): the trajectory is the same either way."""
         if n_critic < 1:
             raise ValueError(f"GANTrainer: n_critic must be >= 1, got {n_critic}")
         if update not in UPDATES:
@@ -64,20 +73,30 @@ class GANTrainer:
         self.rng = np.random.default_rng(seed)
         self.step_count = 0
         self.dtype = next(iter(generator.parameters())).dtype
+        self._run_update = compiled_update(self) if compile else self._update
 
     # --- sampling -----------------------------------------------------------------------
+    # each a draw from ``rng`` through ``npgan.random.draw``: a source of a captured update
     def noise(self, n):
-        return Tensor(self.rng.standard_normal((n, self.latent_dim)).astype(self.dtype))
+        return draw(lambda: self.rng.standard_normal((n, self.latent_dim)).astype(self.dtype))
 
     def _real_batch(self):
-        x, labels = self.sample_real(self.batch_size, self.rng)
-        return Tensor(np.asarray(x, dtype=self.dtype)), (labels if self.num_classes is not None else None)
+        """(x, labels or None) as Tensors."""
+        def sample():
+            x, labels = self.sample_real(self.batch_size, self.rng)
+            x = np.asarray(x, dtype=self.dtype)
+            return x if self.num_classes is None else (x, np.asarray(labels))
+        batch = draw(sample)
+        return (batch, None) if self.num_classes is None else batch
 
     def _fake_labels(self, n):
-        return None if self.num_classes is None else self.rng.integers(0, self.num_classes, n)
+        return None if self.num_classes is None else draw(lambda: self.rng.integers(0, self.num_classes, n))
 
     def generate(self, z, labels=None):
-        return self.G(z) if labels is None else self.G(z, Tensor(labels))
+        """G(z), or G(z, labels) (a Tensor or an array of ints) for a conditional G."""
+        if labels is None:
+            return self.G(z)
+        return self.G(z, labels if isinstance(labels, Tensor) else Tensor(np.asarray(labels)))
 
     # --- the two losses -----------------------------------------------------------------
     def _discriminator_loss(self):
@@ -92,11 +111,11 @@ class GANTrainer:
         labels = self._fake_labels(self.batch_size)
         fake = self.generate(self.noise(self.batch_size), labels)
         loss = self.game.generator_loss(BoundDiscriminator(self.D, labels), fake, self.rng)
-        return loss, {"g_loss": loss.item()}
+        return loss, {"g_loss": loss.detach()}
 
     # --- the updates --------------------------------------------------------------------
     def discriminator_step(self):
-        """One update of D; returns its metrics."""
+        """One update of D; returns its metrics (0-d Tensors)."""
         loss, metrics = self._discriminator_loss()
         _set_grads(self.D, loss)
         self.opt_d.step()
@@ -104,14 +123,19 @@ class GANTrainer:
         return metrics
 
     def step(self):
-        """One generator update after ``n_critic`` discriminator updates; returns the metrics."""
-        metrics = self._alternating_step() if self.update == "alternating" else self._simultaneous_step()
+        """One generator update after ``n_critic`` discriminator updates; returns the metrics
+        as floats."""
+        metrics = self._run_update()
         self.step_count += 1
         for scheduler in self.schedulers:
             scheduler.step()
-        return metrics
+        return {name: value.item() for name, value in metrics.items()}
 
-    def _alternating_step(self):
+    def _update(self):
+        """The update of one ``step`` (the schedulers aside); its metrics as 0-d Tensors."""
+        return self._alternating_update() if self.update == "alternating" else self._simultaneous_update()
+
+    def _alternating_update(self):
         for _ in range(self.n_critic):
             d_metrics = self.discriminator_step()
         g_loss, g_metrics = self._generator_loss()
@@ -119,7 +143,7 @@ class GANTrainer:
         self.opt_g.step()
         return {**d_metrics, **g_metrics}
 
-    def _simultaneous_step(self):
+    def _simultaneous_update(self):
         for _ in range(self.n_critic - 1):
             self.discriminator_step()
         d_loss, d_metrics = self._discriminator_loss()

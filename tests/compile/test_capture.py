@@ -114,3 +114,26 @@ def test_mlp_gan_steps_equal_eager_bit_for_bit():
     np.testing.assert_array_equal(got, want)
     for p, q in zip(list(G1.parameters()) + list(D1.parameters()), list(G2.parameters()) + list(D2.parameters())):
         np.testing.assert_array_equal(p.data, q.data)
+
+
+def test_a_draw_of_several_arrays_from_any_generator_is_a_source():
+    """npgan.random.draw: each replay calls the draw again, on the generator it closes over,
+    in eager's order (the trainer's real batches, labels and noise are such draws)."""
+    def make():
+        rng = np.random.default_rng(5)
+
+        def f(w):
+            x, labels = ng.random.draw(lambda: (rng.standard_normal((4, 2)), rng.integers(0, 3, 4).astype(np.float64)))
+            return (x * w).sum(1) + labels
+        return f
+    w = ng.tensor(np.array([1.0, -2.0]))
+    eager, step = make(), ng.compile(make())
+    want = [eager(w).data for _ in range(5)]
+    got = [step(w).data for _ in range(5)]
+    np.testing.assert_array_equal(got, want)
+    assert not np.array_equal(got[3], got[4])
+
+
+def test_a_draw_must_return_arrays():
+    with pytest.raises(TypeError, match="draw returned a float"):
+        ng.random.draw(lambda: 1.5)

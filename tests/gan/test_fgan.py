@@ -42,7 +42,7 @@ def test_gan_divergence_is_twice_the_bce_game():
         f_loss, metrics = f_game.discriminator_loss(identity, real, fake)
         bce_loss, _ = bce.discriminator_loss(identity, real, fake)
         assert f_loss.item() == pytest.approx(2 * bce_loss.item(), rel=1e-12)
-        assert metrics["divergence"] == pytest.approx(-f_loss.item(), rel=1e-12)
+        assert metrics["divergence"].item() == pytest.approx(-f_loss.item(), rel=1e-12)
         assert f_game.generator_loss(identity, fake).item() == pytest.approx(
             2 * bce.generator_loss(identity, fake).item(), rel=1e-12)
 

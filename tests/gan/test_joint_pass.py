@@ -61,7 +61,7 @@ def loss_and_grads(game, D, real, fake, labels=None):
     """L_D, its metrics and dL_D/dW, with the same interpolation eps for every call."""
     loss, metrics = game.discriminator_loss(BoundDiscriminator(D, labels), real, fake, np.random.default_rng(7))
     grads = ng.grad(loss, list(D.parameters()), allow_unused=True)
-    return loss.item(), metrics, [None if g is None else g.data for g in grads]
+    return loss.item(), {k: v.item() for k, v in metrics.items()}, [None if g is None else g.data for g in grads]
 
 
 def assert_one_pass_equals_two(game_name, D, real, fake, labels=None):
