@@ -20,12 +20,11 @@ gradients of every order come from those ops.
 """
 import numpy as np
 
-from ..autograd import capture
 from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
 from ..kernels import kernel
-from ..random import default_generator
+from ..random import default_generator, draw
 from ._util import check_tensor
 from .locally_constant import locally_constant
 from .reductions import mean
@@ -250,11 +249,8 @@ def dropout(input, p=0.5, training=True):
 
 def _draw_seed():
     """One 64-bit seed from npgan's generator, as a 0-d uint64 Tensor; a captured step
-    records the draw as a source (see ``npgan.random``)."""
-    seed = np.asarray(default_generator().integers(0, 2 ** 64, dtype=np.uint64))
-    if capture.recorder is not None:
-        capture.recorder.draw(None, "integers", (0, 2 ** 64), {"dtype": np.uint64}, seed)
-    return Tensor(seed)
+    records the draw as a source (``npgan.random.draw``), so each replay draws a fresh one."""
+    return draw(lambda: np.asarray(default_generator().integers(0, 2 ** 64, dtype=np.uint64)))
 
 
 def _dropout_mask(seed, shape, p, dtype):

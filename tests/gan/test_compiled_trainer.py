@@ -13,12 +13,6 @@ from npgan.app.run import make_trainer
 # The presets whose step capture refuses today, and the op the one-line message names.
 # Each runs eagerly, bit for bit as --no-compile; shrink this list as capture learns them.
 EAGER = {
-    "dcgan": "BatchNorm",          # training-mode BatchNorm keeps its batch statistics on the Function
-    "dcgan-wgan-gp": "BatchNorm",  # the same (in G)
-    "sngan-dcgan": "BatchNorm",    # the same (in G)
-    "sngan": "Reshape",            # spectral norm's power iteration runs on arrays outside any op
-    "pix2pix": "Mul",              # the U-Net's dropout mask is made outside any op
-    "pix2pix-l1": "Mul",           # the same
     "unrolled": "Linear",          # the simulated D steps start from copies of D's Adam state (constants)
 }
 STEPS, RELOAD_AT, RELOAD_AFTER = 7, 3, 5  # compiled: steps 1-5, back to the state after step 3, steps 4-7
