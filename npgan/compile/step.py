@@ -190,29 +190,50 @@ class CompiledStep:
             first, first_outs = self.first.pop(key)
             _check(first, first_outs, recorder, outs)
             ops = [(e.call, e.ins, e.n_out) for e in recorder.entries]
-            self.programs[key] = (ops, outs, single, _restores(first, recorder))
+            self.programs[key] = (ops, _last_uses(ops, outs), outs, single, _restores(first, recorder))
         else:
             self.first[key] = (recorder, outs)
         return result
 
     @staticmethod
     def _replay(program, inputs):
-        ops, outs, single, restores = program
+        ops, frees, outs, single, restores = program
         for array, values in restores:
             np.copyto(array, values)
-        values = []
-        for call, ins, n_out in ops:
+        values, n = [None] * sum(n_out for _, _, n_out in ops), 0
+        for (call, ins, n_out), dead in zip(ops, frees):
             args = [x[1] if x[0] == "ext" else (inputs[x[1]].data if x[0] == "in" else values[x[1]]) for x in ins]
             result = call(*args)
-            if n_out == 0:
-                continue
             if n_out == 1 and not isinstance(result, tuple):
-                values.append(np.asarray(result))
-            else:
-                values.extend([np.asarray(a) for a in result])
+                values[n] = np.asarray(result)
+            elif n_out:
+                values[n:n + n_out] = [np.asarray(a) for a in result]
+            n += n_out
+            for slot in dead:
+                values[slot] = None
         arrays = [x[1] if x[0] == "ext" else (inputs[x[1]].data if x[0] == "in" else values[x[1]]) for x in outs]
         tensors = [Tensor(a) for a in arrays]
         return tensors[0] if single else tuple(tensors)
+
+
+def _last_uses(ops, outs):
+    """For each op, the slots that no later op and no output of the step reads: the replay
+    lets go of them right after that op, so an intermediate lives about as long as in
+    eager mode (where the graph frees it), not until the end of the step."""
+    last, n = {}, 0
+    for k, (_, ins, n_out) in enumerate(ops):
+        for slot in range(n, n + n_out):
+            last[slot] = k  # a result nothing reads dies at once
+        for x in ins:
+            if x[0] == "op":
+                last[x[1]] = k
+        n += n_out
+    kept = {x[1] for x in outs if x[0] == "op"}
+    frees = [[] for _ in ops]
+    for slot, k in last.items():
+        if slot not in kept:
+            frees[k].append(slot)
+    return frees
 
 
 def compile(fn):

@@ -1,5 +1,7 @@
 """npgan.compile against eager (the oracle): every op spec's forward and gradient replays
 equal to eager on fresh inputs, or is refused with a CaptureError (never a wrong answer)."""
+import tracemalloc
+
 import numpy as np
 import pytest
 
@@ -137,3 +139,26 @@ def test_a_draw_of_several_arrays_from_any_generator_is_a_source():
 def test_a_draw_must_return_arrays():
     with pytest.raises(TypeError, match="draw returned a float"):
         ng.random.draw(lambda: 1.5)
+
+
+def test_replay_lets_go_of_intermediates_after_their_last_use():
+    # a chain of 20 ops under no_grad: eager holds about two arrays at a time, and so must
+    # the replay (before _last_uses it held all 20 until the end of the step)
+    x = ng.tensor(np.ones((256, 256)))
+    nbytes = x.data.nbytes
+
+    def chain(x):
+        with ng.no_grad():
+            for _ in range(20):
+                x = x * 1.0001
+        return x
+
+    step = ng.compile(chain)
+    want = chain(x).data
+    step(x), step(x)  # the two traces
+    tracemalloc.start()
+    got = step(x).data
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    np.testing.assert_array_equal(got, want)
+    assert peak < 4 * nbytes, f"replay peaked at {peak / nbytes:.1f} arrays"
