@@ -30,18 +30,15 @@ What to look for: the printed errors of (a) at the level of finite-difference no
 """
 import argparse
 import os
-import time
 
 import numpy as np
 
 import npgan as ng
 import npgan.nn as nn
-from npgan import viz
-from npgan.app.presets import TrainConfig
-from npgan.app.run import generate, make_trainer
 from npgan.gan.games import BCEGame
 from npgan.gan.unrolled import UnrolledGame
-from npgan.metrics import N_SAMPLES, mode_coverage
+
+import _ring8 as ring8
 
 
 def small_game(k, first_order=False, seed=0, n=6):
@@ -100,41 +97,6 @@ def gradient_check():
     return result
 
 
-def train(preset, steps, quick, seed=0, snapshots=5):
-    """Train ``preset`` on ring8; returns (snapshots [(title, samples)], coverage, seconds)."""
-    overrides = {"hidden": (16, 16), "batch_size": 16} if quick else {}
-    trainer, dataset = make_trainer(TrainConfig(model=preset, data="ring8", steps=steps, seed=seed,
-                                                **overrides).resolved())
-    wanted = sorted({int(round(s)) for s in np.linspace(0, steps, snapshots)})
-    shots, seconds = [], 0.0
-    while True:
-        if trainer.step_count in wanted:
-            shots.append((f"step {trainer.step_count}", generate(trainer, 500, rng=np.random.default_rng([seed, 2]))))
-        if trainer.step_count >= steps:
-            break
-        start = time.perf_counter()
-        trainer.step()
-        seconds += time.perf_counter() - start
-    coverage = mode_coverage(generate(trainer, N_SAMPLES, rng=np.random.default_rng([seed, 1])), dataset.centres,
-                             dataset.std)
-    return shots, coverage, seconds, dataset
-
-
-def compare(steps, quick, out):
-    """Part (b): nsgan and unrolled on ring8, one seed."""
-    print(f"(b) ring8, {steps} generator steps, seed 0:")
-    result = {}
-    for preset in ("nsgan", "unrolled"):
-        shots, coverage, seconds, dataset = train(preset, steps, quick)
-        real, _ = dataset.sample(500, np.random.default_rng(0))
-        viz.save_snapshots(shots, os.path.join(out, f"snapshots_{preset}.png"), real=real, centres=dataset.centres,
-                           ncols=len(shots))
-        result[preset] = coverage.as_dict()
-        print(f"    {preset:9s} modes {coverage.modes_covered}/{coverage.num_modes}, high quality "
-              f"{100 * coverage.high_quality:.1f}%, reverse KL {coverage.reverse_kl:.3f}, {seconds:.1f} s")
-    return result
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=os.path.join("demo_out", "unrolled_gan"))
@@ -144,8 +106,9 @@ def main(argv=None):
     if args.quick:
         print("--quick: 3 training steps on tiny nets; part (b) only checks the plumbing (part (a) is exact)")
     os.makedirs(args.out, exist_ok=True)
-    results = {"gradient_check": gradient_check(), "coverage": compare(3 if args.quick else args.steps, args.quick,
-                                                                       args.out)}
+    results = {"gradient_check": gradient_check(),
+               "coverage": ring8.compare(("nsgan", "unrolled"), 3 if args.quick else args.steps, args.quick, args.out,
+                                         "(b)")}
     print(f"pictures in {args.out}/")
     return results
 

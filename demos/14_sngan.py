@@ -28,17 +28,15 @@ and mode coverage. One seed is one run.
 """
 import argparse
 import os
-import time
 
 import numpy as np
 
 import npgan as ng
 import npgan.nn as nn
 import npgan.nn.functional as F
-from npgan import viz
 from npgan.app.presets import TrainConfig, build
-from npgan.app.run import generate, make_trainer
-from npgan.metrics import N_SAMPLES, mode_coverage
+
+import _ring8 as ring8
 
 
 def converge(D, x, passes=100):
@@ -109,34 +107,6 @@ def conv_critic():
     return rows
 
 
-def compare(steps, quick, out, seed=0):
-    """Part (c): nsgan and sngan on ring8."""
-    print(f"(c) ring8, {steps} generator steps, seed {seed}:")
-    result = {}
-    for preset in ("nsgan", "sngan"):
-        overrides = {"hidden": (16, 16), "batch_size": 16} if quick else {}
-        trainer, dataset = make_trainer(TrainConfig(model=preset, steps=steps, seed=seed, **overrides).resolved())
-        wanted = sorted({int(round(s)) for s in np.linspace(0, steps, 5)})
-        shots, seconds = [], 0.0
-        while True:
-            if trainer.step_count in wanted:
-                shots.append((f"step {trainer.step_count}", generate(trainer, 500, rng=np.random.default_rng([seed, 2]))))
-            if trainer.step_count >= steps:
-                break
-            start = time.perf_counter()
-            trainer.step()
-            seconds += time.perf_counter() - start
-        coverage = mode_coverage(generate(trainer, N_SAMPLES, rng=np.random.default_rng([seed, 1])),
-                                 dataset.centres, dataset.std)
-        real, _ = dataset.sample(500, np.random.default_rng(0))
-        viz.save_snapshots(shots, os.path.join(out, f"snapshots_{preset}.png"), real=real, centres=dataset.centres,
-                           ncols=len(shots))
-        result[preset] = coverage.as_dict()
-        print(f"    {preset:6s} modes {coverage.modes_covered}/{coverage.num_modes}, high quality "
-              f"{100 * coverage.high_quality:.1f}%, reverse KL {coverage.reverse_kl:.3f}, {seconds:.1f} s")
-    return result
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=os.path.join("demo_out", "sngan"))
@@ -147,7 +117,8 @@ def main(argv=None):
         print("--quick: 3 training steps on tiny nets; part (c) only checks the plumbing")
     os.makedirs(args.out, exist_ok=True)
     results = {"mlp": mlp_critic(), "conv": conv_critic(),
-               "coverage": compare(3 if args.quick else args.steps, args.quick, args.out)}
+               "coverage": ring8.compare(("nsgan", "sngan"), 3 if args.quick else args.steps, args.quick, args.out,
+                                         "(c)")}
     print(f"pictures in {args.out}/")
     return results
 

@@ -14,7 +14,9 @@ and (2) its state_dict copied entry by entry:
     PackedDiscriminator,
     gan.minibatch_models.MinibatchMLPDiscriminator,
     gan.unet.UNet, PatchDiscriminator (pix2pix),
-    nn.MinibatchDiscrimination, nn.MinibatchStdDev
+    nn.MinibatchDiscrimination, nn.MinibatchStdDev,
+    nn.VirtualBatchNorm, ReferenceBatchNorm,
+    nn.WithReferenceBatch (its reference batch a buffer)
 
 Values are copied exactly (float32 stays float32, float64 float64), so npgan -> torch ->
 npgan returns the identical state_dict. ``torch`` is imported only by this module, and
@@ -28,12 +30,15 @@ from . import nn
 from .gan import models
 from .gan import unet
 from .gan.minibatch_models import MinibatchMLPDiscriminator
+from .autograd.tensor import Tensor
 from .nn.utils import spectral_norm_hooks
 
 EXPORT_FORMAT = "npgan-export-v1"
 # npgan's model classes that have a torch twin in _torch_gan_classes (same name)
 NPGAN_MODELS = {c.__name__: c for c in (models.MLPGenerator, models.MLPDiscriminator, models.PackedDiscriminator,
-                                         MinibatchMLPDiscriminator, unet.UNet, unet.PatchDiscriminator)}
+                                         MinibatchMLPDiscriminator, unet.UNet, unet.PatchDiscriminator,
+                                         nn.WithReferenceBatch)}
+REFERENCE_NORMS = ("VirtualBatchNorm", "ReferenceBatchNorm")
 
 
 def _torch():
@@ -81,6 +86,8 @@ def _layer_args(m):
                                                kernel_dim=m.kernel_dim)
     if isinstance(m, nn.MinibatchStdDev):
         return "MinibatchStdDev", dict(group_size=m.group_size, eps=m.eps)
+    if isinstance(m, (nn.VirtualBatchNorm, nn.ReferenceBatchNorm)):
+        return type(m).__name__, dict(num_features=m.num_features, eps=m.eps, affine=m.affine)
     return None
 
 
@@ -110,6 +117,8 @@ def _build_torch(m):
         torch.nn.Module.__init__(built)
         for key in gan_class.ATTRIBUTES:
             setattr(built, key, getattr(m, key))
+        for name, buffer in m.named_buffers(recurse=False):  # placeholders: the state copy fills them
+            built.register_buffer(name, torch.zeros(tuple(buffer.shape)))
         for name, child in m.named_children():
             setattr(built, name, _build_torch(child))
         return built
@@ -130,6 +139,8 @@ def _build_npgan(t):
         nn.Module.__init__(built)
         for key in type(t).ATTRIBUTES:
             setattr(built, key, getattr(t, key))
+        for buffer_name, buffer in t.named_buffers(recurse=False):  # placeholders: the state copy fills them
+            built.register_buffer(buffer_name, Tensor(np.zeros(tuple(buffer.shape), dtype=np.float32)))
         for child_name, child in t.named_children():
             setattr(built, child_name, _build_npgan(child))
         return built
@@ -137,6 +148,8 @@ def _build_npgan(t):
         return nn.MinibatchDiscrimination(t.T.shape[0], t.num_kernels, t.kernel_dim)
     if name == "MinibatchStdDev" and isinstance(t, _torch_gan_classes()[name]):
         return nn.MinibatchStdDev(t.group_size, t.eps)
+    if name in REFERENCE_NORMS and isinstance(t, _torch_gan_classes()[name]):
+        return getattr(nn, name)(num_features=t.num_features, eps=t.eps, affine=t.affine)
     if type(t).__module__.startswith("torch.nn") and hasattr(nn, name):
         built = getattr(nn, name)(**_torch_layer_args(t))
         for hook in t._forward_pre_hooks.values():  # torch's own structure: no public accessor
@@ -240,6 +253,7 @@ def describe(module):
         raise TypeError(f"describe: no PyTorch equivalent known for {name}")
     attributes = {k: _plain(getattr(module, k)) for k in getattr(_torch_gan_classes().get(name), "ATTRIBUTES", ())}
     return {"class": name, "attributes": attributes,
+            "buffers": [[buffer_name, list(b.shape)] for buffer_name, b in module.named_buffers(recurse=False)],
             "children": [[child_name, describe(child)] for child_name, child in module.named_children()]}
 
 
@@ -261,6 +275,8 @@ def _from_structure(d):
     torch.nn.Module.__init__(built)
     for key, value in d["attributes"].items():
         setattr(built, key, tuple(value) if isinstance(value, list) else value)
+    for buffer_name, shape in d.get("buffers", []):  # exports before 2026-12-04 have none
+        built.register_buffer(buffer_name, torch.zeros(tuple(shape)))
     for child_name, child in children:
         setattr(built, child_name, child)
     return built
@@ -364,6 +380,63 @@ def _torch_gan_classes():
             s = std.reshape(n // g, -1).mean(1).reshape((n // g, 1, 1) + (1,) * (x.ndim - 2))
             return torch.cat([x, s.expand((n // g, g, 1) + tuple(x.shape[2:])).reshape((n, 1) + tuple(x.shape[2:]))], 1)
 
+    class VirtualBatchNorm(torch.nn.Module):
+        """npgan.nn.VirtualBatchNorm: the reference pass records (mean, mean_sq, N) and is
+        normalized with them; then x with a/(N+1)-weighted own and N/(N+1) reference ones."""
+
+        def __init__(self, num_features, eps=1e-5, affine=True):
+            super().__init__()
+            self.num_features, self.eps, self.affine = num_features, eps, affine
+            if affine:
+                self.weight = torch.nn.Parameter(torch.ones(num_features))
+                self.bias = torch.nn.Parameter(torch.zeros(num_features))
+            self.reference_stats = None
+
+        def example_share(self, n_reference):
+            return 1.0 / (n_reference + 1)
+
+        def forward(self, x):
+            spatial = tuple(range(2, x.ndim))
+            if self.reference_stats is None:
+                mean, mean_sq = x.mean((0,) + spatial, keepdim=True), (x * x).mean((0,) + spatial, keepdim=True)
+                self.reference_stats = (mean, mean_sq, x.shape[0])
+                return self._normalize(x, mean, mean_sq)
+            ref_mean, ref_mean_sq, n = self.reference_stats
+            a = self.example_share(n)
+            own_mean = x.mean(spatial, keepdim=True) if spatial else x
+            own_mean_sq = (x * x).mean(spatial, keepdim=True) if spatial else x * x
+            mean, mean_sq = a * own_mean + (1 - a) * ref_mean, a * own_mean_sq + (1 - a) * ref_mean_sq
+            return self._normalize(x, mean, mean_sq)
+
+        def _normalize(self, x, mean, mean_sq):
+            y = (x - mean) / torch.sqrt(mean_sq - mean * mean + self.eps)
+            if self.affine:
+                shape = (1, self.num_features) + (1,) * (x.ndim - 2)
+                y = y * self.weight.reshape(shape) + self.bias.reshape(shape)
+            return y
+
+    class ReferenceBatchNorm(VirtualBatchNorm):
+        """npgan.nn.ReferenceBatchNorm: x normalized with the reference batch's statistics alone."""
+
+        def example_share(self, n_reference):
+            return 0.0
+
+    class WithReferenceBatch(torch.nn.Module):
+        """npgan.nn.WithReferenceBatch: ``module`` on the ``reference`` buffer (each norm records
+        its statistics), then on the input; the statistics forgotten after the call."""
+        ATTRIBUTES = ()
+
+        def forward(self, input):
+            layers = [m for m in self.module.modules() if isinstance(m, VirtualBatchNorm)]
+            for layer in layers:
+                layer.reference_stats = None
+            try:
+                self.module(self.reference)
+                return self.module(input)
+            finally:
+                for layer in layers:
+                    layer.reference_stats = None
+
     class UNet(torch.nn.Module):
         """npgan.gan.unet.UNet: the decoder's output concatenated with the encoder's features."""
         ATTRIBUTES = ()
@@ -387,5 +460,6 @@ def _torch_gan_classes():
 
     _GAN_CLASSES = {c.__name__: c for c in (MLPGenerator, MLPDiscriminator, PackedDiscriminator,
                                             MinibatchMLPDiscriminator, MinibatchDiscrimination, MinibatchStdDev,
+                                            VirtualBatchNorm, ReferenceBatchNorm, WithReferenceBatch,
                                             UNet, PatchDiscriminator)}
     return _GAN_CLASSES

@@ -23,6 +23,7 @@ from ..gan.minibatch_models import FEATURES as MINIBATCH_FEATURES
 from ..gan.minibatch_models import MinibatchMLPDiscriminator
 from ..gan.unet import PatchDiscriminator, UNet
 from ..gan.models import MLPDiscriminator, MLPGenerator, PackedDiscriminator, dcgan_discriminator, dcgan_generator
+from ..gan.normalized_models import NORMS, normalized_mlp_generator
 from ..gan.sngan import spectrally_normalize
 from ..gan.trainer import UPDATES
 from ..gan.unrolled import UnrolledGame
@@ -65,12 +66,16 @@ class Preset:
     spectral_norm: bool = False      # spectral normalization on every layer of D (SNGAN)
     l1_lambda: float = 100.0         # pix2pix: weight of G's L1 distance to the target
     adversarial: bool = True         # False: G minimizes the L1 term alone, D is never trained
+    g_norm: str = "none"             # MLP G's hidden normalization: none | batch | virtual (npgan.gan.normalized_models)
 
     def __post_init__(self):
         if self.game not in GAMES:
             raise ValueError(f"Preset: game must be one of {GAMES}, got {self.game!r}")
         if self.minibatch not in ("none",) + MINIBATCH_FEATURES:
             raise ValueError(f"Preset: minibatch must be none or one of {MINIBATCH_FEATURES}, got {self.minibatch!r}")
+        if self.g_norm != "none" and (self.g_norm not in NORMS or self.architecture != "mlp" or self.conditional):
+            raise ValueError(f"Preset: g_norm must be none, or one of {NORMS} for an unconditional MLP, "
+                             f"got {self.g_norm!r}")
         if self.joint_pass and (self.minibatch != "none" or self.spectral_norm or self.unroll):
             raise ValueError("Preset: joint_pass must be False with minibatch features, spectral norm or "
                              "unrolling (one pass over real and fake would couple them, skip a power "
@@ -153,6 +158,21 @@ PRESETS.update({
         "spectrally normalized, hinge loss, Adam 2e-4, beta1 0.5")),
 })
 
+
+# Virtual batch norm (seed 001 section 4.3; Salimans et al., 2016) and its control: nsgan with a
+# normalization after each of G's hidden layers, as DCGAN's G has. On ring8 a sample is judged
+# within 3 std (0.03) of a mode, so BN's batch coupling shows: its batch statistics move with
+# the z drawn together and shift the samples of a batch together, off their modes, and D is
+# trained on fakes that share that shift. "bn" and "vbn" differ only in where G's statistics
+# come from; each differs from nsgan by the normalization layers.
+PRESETS.update({
+    "vbn": Preset("non_saturating", "mlp", "ring8", "adam", 2e-4, g_norm="virtual", **TOY, why=(
+        "virtual batch norm (Salimans et al., 2016) after each hidden layer of G: each sample normalized "
+        "with the statistics of itself and a reference batch of 64 z fixed at the start; otherwise nsgan")),
+    "bn": Preset("non_saturating", "mlp", "ring8", "adam", 2e-4, g_norm="batch", **TOY, why=(
+        "the vbn preset's G with BatchNorm (each sample normalized with its batch's statistics), vbn's "
+        "control; otherwise nsgan")),
+})
 
 # pix2pix (seed 004, "Pix2Pix"; Isola et al., 2017): U-Net G, PatchGAN D on (input, output),
 # non-saturating cGAN loss + 100 L1, Adam 2e-4 with beta1 0.5 and batch 1 in the paper (64 here:
@@ -389,6 +409,13 @@ def _optimizer(preset, params, config):
     return optim.Adam(params, lr=config.lr, betas=tuple(config.betas))
 
 
+def _mlp_generator(preset, config, shape, num_classes):
+    if preset.g_norm != "none":  # a reference batch of batch_size z for VBN, drawn after the weights
+        return normalized_mlp_generator(config.latent_dim, shape, config.hidden, preset.g_norm, config.batch_size,
+                                        config.activation)
+    return MLPGenerator(config.latent_dim, shape, config.hidden, num_classes, config.activation)
+
+
 def _mlp_discriminator(preset, config, shape, num_classes):
     if preset.minibatch != "none":
         return MinibatchMLPDiscriminator(shape, config.hidden, preset.minibatch, activation=config.activation)
@@ -414,7 +441,7 @@ def build(config):
         G = dcgan_generator(config.latent_dim)
         D = dcgan_discriminator(dropout=0.0 if preset.game in ("wgan", "wgan-gp") or preset.spectral_norm else 0.3)
     else:
-        G = MLPGenerator(config.latent_dim, dataset.shape, config.hidden, num_classes, config.activation)
+        G = _mlp_generator(preset, config, dataset.shape, num_classes)
         D = _mlp_discriminator(preset, config, dataset.shape, num_classes)
     if preset.spectral_norm:
         spectrally_normalize(D)

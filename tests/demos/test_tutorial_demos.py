@@ -109,8 +109,9 @@ def test_under_vbn_a_sample_does_not_depend_on_its_batch_and_under_bn_it_does(ru
     bn, vbn = results["BatchNorm"], results["VirtualBatchNorm"]
     assert vbn["z0_difference"] < 1e-12 and vbn["z0_colour_shift"] < 1e-12
     assert bn["z0_difference"] > 0.1 and bn["z0_colour_shift"] > 0.01
-    for name in ("batches.png", "z0_in_two_batches.png"):
+    for name in ("batches.png", "z0_in_two_batches.png", "snapshots_bn.png", "snapshots_vbn.png"):
         assert (out / name).read_bytes()[:4] == b"\x89PNG"
+    assert sorted(results["coverage"]) == ["bn", "vbn"]
 
 
 def test_sngan_critic_layers_have_sigma_1_and_bound_its_gradients(run):
