@@ -149,9 +149,8 @@ PRESETS.update({
     "sngan": Preset("hinge", "mlp", "ring8", "adam", 2e-4, betas=(0.0, 0.9), spectral_norm=True, joint_pass=False,
                     **TOY, why=(
         "SNGAN (Miyato et al., 2018): spectral normalization on every layer of D and the hinge loss, Adam 2e-4 "
-        "with betas (0, 0.9) as the paper's hinge-loss runs; otherwise nsgan's MLPs. Measured on ring8 "
-        "(1,000 steps, seed 0): with nsgan's betas (0.5, 0.999) 2 of 8 modes (2 at 5,000 steps too), "
-        "with (0, 0.9) all 8")),
+        "with betas (0, 0.9) as the paper's hinge-loss runs (with nsgan's betas (0.5, 0.999) it collapsed on "
+        "ring8: README.md, SNGAN); otherwise nsgan's MLPs")),
     "sngan-dcgan": Preset("hinge", "dcgan", "digits", "adam", 2e-4, latent_dim=100, spectral_norm=True,
                           joint_pass=False, why=(
         "SNGAN with the DCGAN pair on digits: every conv and linear layer of the (dropout-free) conv critic "
