@@ -14,7 +14,7 @@ import npgan as ng
 from npgan import viz
 from npgan.app import cli, pictures
 from npgan.app.evaluate import evaluate_checkpoint
-from npgan.app.presets import GAMES, PRESETS, TrainConfig, _game
+from npgan.app.presets import GAMES, PRESETS, TrainConfig, base_game
 from npgan.app.run import generate, load_run, make_trainer
 from npgan.metrics import N_SAMPLES
 
@@ -111,14 +111,14 @@ def test_the_arrows_are_minus_the_gradient_of_the_per_sample_generator_cost(mode
     trainer, config = float64_trainer(model)
     preset = PRESETS[model]
     D = pictures.point_discriminator(trainer, preset)
-    field = pictures.generator_field(trainer, D, _game(preset, config), POINTS)
+    field = pictures.generator_field(trainer, D, base_game(preset, config), POINTS)
     for x, arrow in zip(POINTS, field):
         # reference 1: central differences of the closed-form cost of D's output
         np.testing.assert_allclose(arrow, -central_difference(lambda p: cost(d_of(trainer, p)), x), rtol=1e-6,
                                    atol=1e-9)
         # reference 2: autograd of the game's own loss on this point alone
         p = ng.tensor(x[None], dtype=np.float64, requires_grad=True)
-        g, = ng.grad(_game(preset, config).generator_loss(trainer.D, p), [p])
+        g, = ng.grad(base_game(preset, config).generator_loss(trainer.D, p), [p])
         np.testing.assert_allclose(arrow, -g.data[0], rtol=1e-10)
 
 
