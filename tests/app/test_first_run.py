@@ -1,6 +1,7 @@
 """A first run that shows what the README says: the final picture and its numbers, the
 training animation with D's map and G's gradient field, the loss curves' caption, cgan's
 labelled rows -- checked on the values they draw, against independent computations."""
+import dataclasses
 import io
 import os
 import re
@@ -8,6 +9,8 @@ from contextlib import redirect_stdout
 
 import numpy as np
 import pytest
+from matplotlib import colormaps
+from matplotlib.colors import PowerNorm
 from PIL import Image
 
 import npgan as ng
@@ -17,6 +20,9 @@ from npgan.app.evaluate import evaluate_checkpoint
 from npgan.app.presets import GAMES, PRESETS, TrainConfig, base_game
 from npgan.app.run import generate, load_run, make_trainer
 from npgan.metrics import N_SAMPLES
+
+from .pixels import (CYAN, TAB_RED, bluish, decode, near, pixel_indices, pixels_at, random_points_in,
+                     saved_figures)
 
 TINY = ["--hidden", "8", "--batch-size", "8", "--no-progress", "--sample-every", "2", "--checkpoint-every", "2"]
 README = os.path.join(os.path.dirname(__file__), "..", "..", "README.md")
@@ -28,7 +34,8 @@ def train(out, *flags, model="wgan-gp", steps=4):
 
 @pytest.fixture(scope="module")
 def run4(tmp_path_factory):
-    """A finished 4-step wgan-gp run on ring8 (the default model), its output and what it drew."""
+    """A finished 4-step wgan-gp run on ring8 (the default model), its output and what it
+    drew: the arguments of the final picture and every saved Figure (``drawn["figures"]``)."""
     out = tmp_path_factory.mktemp("first") / "run"
     drawn = {}
     original = viz.save_coverage_2d
@@ -39,6 +46,7 @@ def run4(tmp_path_factory):
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(pictures.viz, "save_coverage_2d", capture)
+        drawn["figures"] = saved_figures(mp)
         text = io.StringIO()
         with redirect_stdout(text):
             assert train(out) == 0
@@ -51,7 +59,6 @@ def test_the_run_ends_with_2500_samples_over_the_data_and_prints_what_npgan_eval
     trainer, dataset, _ = load_run(str(out))
     np.testing.assert_array_equal(drawn["centres"], dataset.centres)
     assert drawn["std"] == dataset.std
-    assert (out / "final.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     seed0 = evaluate_checkpoint(str(out))["per_seed"][0]  # the independent path: npgan eval
     assert f"modes covered  {seed0['modes_covered']} / 8" in text
     assert f"high quality   {seed0['high_quality']:6.1%}" in text
@@ -65,12 +72,65 @@ def test_the_animation_has_a_frame_at_step_0_and_at_every_sample_step(run4):
     with Image.open(out / "training.gif") as im:
         assert im.n_frames == 3  # steps 0, 2, 4
     assert (out / "training.gif").stat().st_size < 3 * 20_000  # 10-16 KB a frame; at most MAX_FRAMES frames
-    assert (out / "training.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     frames = pictures.FrameRecorder(str(out / pictures.FRAMES), 2, resume_step=4).frames
     assert [f.step for f in frames] == [0, 2, 4]
     assert frames[0].values.shape == (pictures.MAP_SIZE, pictures.MAP_SIZE)
     assert frames[0].arrows.shape == frames[0].arrow_points.shape == (pictures.ARROW_GRID ** 2, 2)
     assert "training.gif (3 frames" in text
+
+
+def test_final_png_shows_the_2500_samples_the_mode_centres_and_their_density(run4):
+    """Read back from the PNG: each of npgan eval's 2,500 samples is blue where the left
+    panel puts it (random places mostly are not), each mode centre is marked (red on the
+    left, cyan on the right), and the right panel's cells have the colour of an independent
+    histogram of the samples through the square-root magma scale."""
+    out, drawn, _ = run4
+    fig = drawn["figures"]["final.png"]
+    image = decode(out / "final.png", fig)
+    scatter_ax, density_ax = fig.axes[:2]
+    trainer, dataset, _ = load_run(str(out))
+    samples = generate(trainer, N_SAMPLES, rng=np.random.default_rng([0, 0]))  # npgan eval's seed 0
+    assert bluish(pixels_at(image, scatter_ax, samples)[:, 0]).mean() > 0.95
+    assert bluish(pixels_at(image, scatter_ax, random_points_in(scatter_ax, 2000))[:, 0]).mean() < 0.2
+    assert near(pixels_at(image, scatter_ax, dataset.centres, radius=1), TAB_RED).all()
+    assert near(pixels_at(image, density_ax, dataset.centres, radius=1), CYAN).all()
+    box, bins = pictures.picture_limits(dataset), 80
+    counts, xs, ys = np.histogram2d(samples[:, 0], samples[:, 1], bins=bins, range=[box[:2], box[2:]])
+    cx, cy = np.meshgrid((xs[1:] + xs[:-1]) / 2, (ys[1:] + ys[:-1]) / 2, indexing="ij")
+    shown = pixels_at(image, density_ax, np.stack([cx.ravel(), cy.ravel()], axis=1))[:, 0]
+    want = 255 * colormaps["magma"](PowerNorm(0.5, vmin=0, vmax=counts.max())(counts.ravel()))[:, :3]
+    matches = np.abs(shown - want).max(-1) <= 8
+    occupied = counts.ravel() > 0
+    assert 20 < occupied.sum() < bins ** 2 / 2  # the density is not constant: some cells full, most empty
+    assert matches.mean() > 0.95 and matches[occupied].mean() > 0.9  # (the rest lie under the markers / legend)
+
+
+def test_training_png_shows_the_last_frames_samples_over_ds_map_and_gs_arrows(run4):
+    """The last frame drawn again without its samples differs from training.png exactly
+    around the frame's samples; the background follows D's values on the grid (red high,
+    blue low) and the arrows' tails are dark."""
+    out, drawn, _ = run4
+    fig = drawn["figures"]["training.png"]
+    image = decode(out / "training.png", fig)
+    _, dataset, config = load_run(str(out))
+    last = pictures.FrameRecorder(str(out / pictures.FRAMES), 2, resume_step=4).frames[-1]
+    ax, limits = fig.axes[0], pictures.picture_limits(dataset)
+    real, _ = dataset.sample(N_SAMPLES, np.random.default_rng(0))
+    no_samples = dataclasses.replace(last, samples=np.zeros((0, 2), np.float32))
+    viz.draw_frame(ax, no_samples, limits, real[:pictures.FRAME_SAMPLES], dataset.centres,
+                   pictures.value_label(PRESETS[config.model].game))
+    fig.canvas.draw()
+    without = np.asarray(fig.canvas.buffer_rgba())[..., :3].astype(int)
+    changed = np.abs(without - image).max(-1) > 10
+    assert changed[pixel_indices(changed.shape, ax, last.samples)].mean() > 0.95  # under each sample
+    around = np.zeros(changed.shape, bool)
+    around[pixel_indices(changed.shape, ax, last.samples, radius=3)] = True
+    assert not (changed & ~around).any()  # and nowhere else
+    cells = pixels_at(without, ax, viz.grid_points(limits, pictures.MAP_SIZE))[:, 0]
+    assert np.corrcoef(cells[:, 0] - cells[:, 2], last.values.ravel())[0, 1] > 0.9
+    tails = pixels_at(without, ax, last.arrow_points, radius=1).sum(-1).min(-1)
+    controls = pixels_at(without, ax, random_points_in(ax, 2000), radius=1).sum(-1).min(-1)
+    assert (tails < 300).mean() > 0.8 and (controls < 300).mean() < 0.5
 
 
 def test_the_frames_are_the_models_at_that_step(run4):
