@@ -211,14 +211,40 @@ def test_pictures_do_not_change_the_run(tmp_path):
             np.testing.assert_array_equal(a, b)
 
 
+def gif_frames(path):
+    """The decoded frames of the GIF at ``path``, as RGB arrays."""
+    with Image.open(path) as im:
+        frames = []
+        for k in range(im.n_frames):
+            im.seek(k)
+            frames.append(np.asarray(im.convert("RGB")))
+    return frames
+
+
+def recorded_frames(out):
+    return pictures.FrameRecorder(str(out / pictures.FRAMES), 2, resume_step=10 ** 6).frames
+
+
 def test_a_resumed_run_continues_its_animation(tmp_path, capsys):
-    out = tmp_path / "run"
-    assert train(out, steps=4) == 0
+    """The frames from before the resume stay as they were, bit for bit (in the frames file
+    and in the GIF), and the new ones are an uninterrupted run's frames at those steps (a
+    constant learning rate: a decaying one would decay over 8 steps from the resume on)."""
+    out, uninterrupted = tmp_path / "run", tmp_path / "uninterrupted"
+    assert train(out, "--lr-decay", "none", steps=4) == 0
+    before, gif_before = recorded_frames(out), gif_frames(out / "training.gif")
     assert cli.main(["train", "--out", str(out), "--resume", "--steps", "8", "--no-progress"]) == 0
-    steps = [f.step for f in pictures.FrameRecorder(str(out / pictures.FRAMES), 2, resume_step=8).frames]
-    assert steps == [0, 2, 4, 6, 8]
-    with Image.open(out / "training.gif") as im:
-        assert im.n_frames == 5
+    after, gif_after = recorded_frames(out), gif_frames(out / "training.gif")
+    assert [f.step for f in after] == [0, 2, 4, 6, 8] and len(gif_after) == 5
+    assert train(uninterrupted, "--lr-decay", "none", steps=8) == 0
+    reference = recorded_frames(uninterrupted)
+    for got, old, want in zip(after, before + [None, None], reference):
+        for a, b in ((got, old), (got, want)):
+            if b is not None:
+                for name in ("samples", "values", "arrow_points", "arrows"):
+                    np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=f"step {a.step}")
+    for k in range(3):
+        np.testing.assert_array_equal(gif_after[k], gif_before[k])
+    assert not np.array_equal(gif_after[4], gif_after[2])  # the new frames move on
 
 
 def test_frames_past_the_resume_step_are_dropped_and_the_count_stays_bounded(tmp_path, monkeypatch):
