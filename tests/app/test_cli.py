@@ -14,6 +14,8 @@ from npgan.atomic import TEMP_PREFIX
 from npgan.gan.joint import JointPass
 from npgan.serialization import load_checkpoint, save_checkpoint
 
+from .pixels import TAB_RED, bluish, decode, near, pixels_at, random_points_in, saved_figures
+
 TINY = ["--hidden", "8", "--batch-size", "8", "--no-progress", "--sample-every", "2", "--checkpoint-every", "2",
         "--log-every", "1"]
 
@@ -311,16 +313,25 @@ def test_a_text_file_as_checkpoint_never_suggests_pickle(tmp_path, capsys):
         assert "pickle" not in err
 
 
-def test_train_and_sample_end_to_end(tmp_path, capsys):
+def test_train_and_sample_end_to_end(tmp_path, capsys, monkeypatch):
+    """``sample`` writes the samples as .npy and draws the same samples in the .png: blue
+    where the picture's Axes puts each of them (random places mostly are not), the mode
+    centres marked in red."""
     out = tmp_path / "run"
     assert train(out, model="lsgan", steps=3) == 0
     assert "pictures:" in capsys.readouterr().out
     ckpt = str(out / "checkpoint.npz")
-    assert cli.main(["sample", "--ckpt", ckpt, "--n", "10", "--out", str(tmp_path / "s.npy")]) == 0
+    assert cli.main(["sample", "--ckpt", ckpt, "--n", "50", "--out", str(tmp_path / "s.npy")]) == 0
     samples = np.load(tmp_path / "s.npy")
-    assert samples.shape == (10, 2) and np.all(np.isfinite(samples))
-    assert cli.main(["sample", "--ckpt", ckpt, "--n", "10", "--out", str(tmp_path / "s.png")]) == 0
-    assert (tmp_path / "s.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert samples.shape == (50, 2) and np.all(np.isfinite(samples))
+    figures = saved_figures(monkeypatch)
+    assert cli.main(["sample", "--ckpt", ckpt, "--n", "50", "--out", str(tmp_path / "s.png")]) == 0
+    fig = figures["s.png"]
+    image, ax = decode(tmp_path / "s.png", fig), fig.axes[0]
+    assert bluish(pixels_at(image, ax, samples)[:, 0]).all()
+    assert bluish(pixels_at(image, ax, random_points_in(ax, 1000))[:, 0]).mean() < 0.2
+    _, dataset, _ = load_run(ckpt)
+    assert near(pixels_at(image, ax, dataset.centres, radius=1), TAB_RED).all()
     assert cli.main(["sample", "--ckpt", str(tmp_path / "missing.npz"), "--out", str(tmp_path / "x.png")]) == 2
     one_line_error(capsys, "no such file")
 
