@@ -1,6 +1,7 @@
 """A first run that shows what the README says: the final picture and its numbers, the
 training animation with D's map and G's gradient field, the loss curves' caption, cgan's
 labelled rows -- checked on the values they draw, against independent computations."""
+import csv
 import dataclasses
 import io
 import os
@@ -49,7 +50,7 @@ def run4(tmp_path_factory):
         drawn["figures"] = saved_figures(mp)
         text = io.StringIO()
         with redirect_stdout(text):
-            assert train(out) == 0
+            assert train(out, "--log-every", "1") == 0
     return out, drawn, text.getvalue()
 
 
@@ -271,6 +272,73 @@ def test_every_game_has_a_healthy_curve_caption_and_the_run_writes_it(tmp_path, 
                         original(history, path, title, caption))
     assert train(tmp_path / "run", model="lsgan", steps=2) == 0
     assert captions and set(captions) == {pictures.HEALTHY["lsgan"]}
+
+
+def test_the_runs_loss_curves_put_throughput_on_its_own_axis_under_the_games_caption(run4):
+    """loss_curve.png as the run saved it: the losses of metrics.csv (read here with csv) on
+    the first axes, steps_per_s alone on the second, whose scale does not squash the
+    losses', and wgan-gp's caption under both."""
+    out, drawn, _ = run4
+    fig = drawn["figures"]["loss_curve.png"]
+    decode(out / "loss_curve.png", fig)
+    with open(out / "metrics.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [int(r["step"]) for r in rows] == [1, 2, 3, 4]
+    losses, throughput = fig.axes
+    assert [line.get_label() for line in losses.lines] == ["d_loss", "g_loss", "wasserstein", "gp"]
+    for line in losses.lines:
+        np.testing.assert_allclose(line.get_ydata(), [float(r[line.get_label()]) for r in rows])
+    assert [line.get_label() for line in throughput.lines] == ["steps_per_s"]
+    rates = [float(r["steps_per_s"]) for r in rows]
+    np.testing.assert_allclose(throughput.lines[0].get_ydata(), rates)
+    assert throughput.get_ylabel() == "steps / s" and throughput.get_shared_x_axes().joined(losses, throughput)
+    span = max(abs(float(r[k])) for r in rows for k in ("d_loss", "g_loss", "wasserstein", "gp"))
+    assert losses.get_ylim()[1] - losses.get_ylim()[0] < 4 * span < min(rates)  # the losses' own scale
+    assert fig.get_supxlabel() == pictures.HEALTHY["wgan-gp"]
+
+
+class ConstantD:
+    """A discriminator that cannot tell: the same output ``value`` for every sample."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __call__(self, x):
+        return x[:, :1] * 0.0 + self.value
+
+
+# game: (D's output where it cannot tell, the d_loss and g_loss its caption quotes there)
+CANNOT_TELL = {"minimax": (0.0, "0.69", "-0.35"), "non_saturating": (0.0, "0.69", "0.35"),
+               "maximum_likelihood": (0.0, "0.69", "-0.5"), "lsgan": (0.5, "0.25", "0.125"), "hinge": (0.0, "2", None)}
+
+
+@pytest.mark.parametrize("game_name", sorted(CANNOT_TELL))
+def test_the_healthy_curve_captions_quote_the_games_own_losses_where_d_cannot_tell(game_name):
+    value, d_quoted, g_quoted = CANNOT_TELL[game_name]
+    model = next(name for name, p in PRESETS.items() if p.game == game_name and p.architecture == "mlp")
+    game = base_game(PRESETS[model], TrainConfig(model=model).resolved())
+    x = ng.tensor(np.random.default_rng(0).standard_normal((16, 2)), dtype=np.float64)
+    d_loss, _ = game.discriminator_loss(ConstantD(value), x, x * 2.0)
+    caption = pictures.HEALTHY[game_name]
+    for quoted, loss in ((d_quoted, d_loss.item()), (g_quoted, game.generator_loss(ConstantD(value), x).item())):
+        if quoted is not None:
+            assert re.search(rf"(near|=) {re.escape(quoted)}\b", caption), (quoted, caption)
+            decimals = len(quoted.partition(".")[2])
+            assert abs(loss - float(quoted)) <= 0.5 * 10 ** -decimals, (quoted, loss)
+
+
+@pytest.mark.parametrize("game_name, wasserstein", [("wgan", lambda m: -m["d_loss"]),
+                                                    ("wgan-gp", lambda m: -(m["d_loss"] - m["gp"]))])
+def test_the_wasserstein_captions_say_what_the_logged_estimate_is(game_name, wasserstein):
+    model = next(name for name, p in PRESETS.items() if p.game == game_name and p.architecture == "mlp")
+    trainer, config = float64_trainer(model)
+    real = ng.tensor(np.random.default_rng(0).standard_normal((16, 2)), dtype=np.float64)
+    _, metrics = base_game(PRESETS[model], config).discriminator_loss(trainer.D, real, real * 2.0)
+    assert metrics["wasserstein"] == pytest.approx(wasserstein(metrics), rel=1e-12)
+    assert "Wasserstein-1 distance" in pictures.HEALTHY[game_name]
+    with ng.no_grad():  # the estimate is E f(x) - E f(G(z)) of this critic
+        f = trainer.D(real).data.mean() - trainer.D(real * 2.0).data.mean()
+    assert metrics["wasserstein"] == pytest.approx(f, rel=1e-10)
 
 
 def test_cgan_sample_grids_label_their_rows_with_the_class(tmp_path, monkeypatch):
