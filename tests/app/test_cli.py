@@ -3,6 +3,7 @@ code 2 and nothing written, flags made from TrainConfig, and what the flags reac
 import dataclasses
 import json
 import os
+import stat
 
 import numpy as np
 import pytest
@@ -146,6 +147,23 @@ def test_resume_without_a_run_is_a_clear_error(tmp_path, capsys):
     assert cli.main(["train", "--out", str(tmp_path / "none"), "--resume"]) == 2
     one_line_error(capsys, "does not exist", "nothing to resume")
     assert not (tmp_path / "none").exists()
+
+
+def test_every_file_of_a_run_gets_the_mode_plain_open_gives(tmp_path, capsys):
+    """checkpoint.npz like the rest (a temporary file made with mkstemp would be 0o600),
+    under a umask unlike the usual one."""
+    umask = os.umask(0o027)
+    try:
+        assert train(tmp_path / "run", model="wgan-gp") == 0
+        with open(tmp_path / "plain", "w"):
+            pass
+    finally:
+        os.umask(umask)
+    plain = stat.S_IMODE(os.stat(tmp_path / "plain").st_mode)
+    modes = {p.relative_to(tmp_path / "run").as_posix(): stat.S_IMODE(p.stat().st_mode)
+             for p in (tmp_path / "run").rglob("*") if p.is_file()}
+    assert {"checkpoint.npz", "config.json", "metrics.csv", "final.png", "training.gif"} <= set(modes)
+    assert plain == 0o640 and set(modes.values()) == {plain}, modes
 
 
 def test_a_start_removes_the_temporary_files_of_a_killed_save(run2, capsys):
