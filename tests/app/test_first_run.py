@@ -358,6 +358,30 @@ def test_cgan_sample_grids_label_their_rows_with_the_class(tmp_path, monkeypatch
             np.testing.assert_allclose(got["images"][3 * k:3 * k + 3], row, rtol=1e-6, atol=1e-6)  # (GEMM libraries may round a batch of 3 and of 30 differently)
 
 
+def test_cgan_sample_pngs_draw_the_class_beside_each_row(tmp_path, monkeypatch):
+    """The saved picture itself: row k of the grid shows G's images for class k, its label
+    "class k" sits at that row's centre, and the label is drawn (dark text pixels left of
+    the row, where the margin is otherwise white)."""
+    config = TrainConfig(model="cgan", hidden=(8,), batch_size=8).resolved()
+    trainer, dataset = make_trainer(config)
+    figures = saved_figures(monkeypatch)
+    pictures.save_samples(trainer, dataset, str(tmp_path / "grid.png"), n=30)
+    fig = figures["grid.png"]
+    image, ax = decode(tmp_path / "grid.png", fig), fig.axes[0]
+    grid = np.asarray(ax.images[0].get_array())
+    fake = generate(trainer, 30, np.repeat(np.arange(10), 3))
+    for k in (0, 4, 9):  # the grid's pixels of row k, column 0: image 3k (padding 2, 28x28 digits, tanh range)
+        want = np.floor((np.clip(fake[3 * k, 0], -1, 1) + 1) / 2 * 255 + 0.5)
+        np.testing.assert_allclose(grid[2 + 30 * k:30 + 30 * k, 2:30], want, atol=1)
+    labels = ax.get_yticklabels()
+    assert [t.get_text() for t in labels] == [f"class {k}" for k in range(10)]
+    np.testing.assert_allclose(ax.get_yticks(), [2 + 30 * k + 13.5 for k in range(10)])
+    left = ax.get_window_extent().x0
+    for tick in ax.get_yticks():
+        row = int(round(image.shape[0] - ax.transData.transform((0, tick))[1]))
+        assert image[row - 3:row + 4, :int(left)].min() < 128  # the label's ink
+
+
 def test_overwrite_replaces_the_new_pictures_too(tmp_path, capsys):
     out = tmp_path / "run"
     assert train(out, steps=2) == 0
