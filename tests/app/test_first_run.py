@@ -394,7 +394,8 @@ def readme_default_run():
     """The default run's numbers as README's quick start quotes them."""
     text = " ".join(open(README, encoding="utf-8").read().split())
     found = re.search(r"The default run reaches (\d) of 8 modes, ([\d.]+)% of the samples within 3 std of a mode "
-                      r"and reverse KL ([\d.]+)", text)
+                      r"and reverse KL ([\d.]+) \(`npgan train --out runs/wgan-gp`; the numbers are "
+                      r"`npgan eval --ckpt runs/wgan-gp`'s seed 0", text)  # each number beside its command
     assert found, "README's quick start no longer quotes the default run's numbers"
     return int(found[1]), float(found[2]) / 100, float(found[3])
 
@@ -416,3 +417,6 @@ def test_the_default_run_reaches_what_readme_says(tmp_path, request):
     modes, high_quality, kl = readme_default_run()
     assert (seed0["modes_covered"], round(seed0["high_quality"], 3), round(seed0["reverse_kl"], 3)) == \
         (modes, high_quality, kl)
+    frames = re.search(r"the default run's (\d+) frames", " ".join(open(README, encoding="utf-8").read().split()))
+    with Image.open(out / "training.gif") as im:
+        assert frames and im.n_frames == int(frames[1])
