@@ -10,7 +10,7 @@ import pytest
 
 from npgan.app import cli
 from npgan.app.presets import BCE_GAMES, GAMES, PRESETS, TrainConfig, build
-from npgan.app.run import checkpoint_state, load_run, make_trainer
+from npgan.app.run import checkpoint_state, generate, load_run, make_trainer
 from npgan.atomic import TEMP_PREFIX
 from npgan.gan.joint import JointPass
 from npgan.serialization import load_checkpoint, save_checkpoint
@@ -320,6 +320,10 @@ def test_sample_label_of_a_conditional_model(tmp_path, capsys):
     assert cli.main(["sample", "--ckpt", str(out), "--label", "7", "--n", "3", "--out", str(tmp_path / "c.npz")]) == 0
     with np.load(tmp_path / "c.npz") as z:
         assert z["samples"].shape == (3, 1, 28, 28) and list(z["labels"]) == [7, 7, 7]
+        trainer, _, _ = load_run(str(out))  # G's images of class 7 from --seed 0's latent points, not of another class
+        for label, equal in ((7, True), (3, False)):
+            want = generate(trainer, 3, np.full(3, label), rng=np.random.default_rng(0))
+            assert np.array_equal(z["samples"], want) == equal, label
 
 
 def test_a_text_file_as_checkpoint_never_suggests_pickle(tmp_path, capsys):
