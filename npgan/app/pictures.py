@@ -33,7 +33,7 @@ from ..autograd.tensor import Tensor
 from ..metrics.mixture import N_SAMPLES, mode_coverage
 from ..ops import broadcast_to, reshape
 from ..serialization import load_checkpoint, save_checkpoint
-from .presets import PRESETS, _game
+from .presets import PRESETS, base_game
 from .sampling import generate, in_mode, translate
 
 FINAL = "final.png"
@@ -102,7 +102,7 @@ class RunPictures:
             return viz.TrainingFrame(self.trainer.step_count, samples)
         points = viz.grid_points(self.limits, ARROW_GRID)
         values = critic_values(self.trainer, D, viz.grid_points(self.limits, MAP_SIZE)).reshape(MAP_SIZE, MAP_SIZE)
-        arrows = generator_field(self.trainer, D, _game(self.preset, self.config), points)
+        arrows = generator_field(self.trainer, D, base_game(self.preset, self.config), points)
         return viz.TrainingFrame(self.trainer.step_count, samples, values.astype(np.float32), points.astype(np.float32),
                                  arrows.astype(np.float32))
 

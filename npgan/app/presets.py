@@ -388,7 +388,11 @@ def _check_size(v, preset):
                                         f"{MAX_PARAMETERS:,} npgan trains on a CPU")
 
 
-def _game(preset, config):
+def base_game(preset, config):
+    """The game of ``preset`` with ``config``'s settings (label smoothing, LSGAN's a, b, c,
+    the clip, the penalty weight, the divergence), without the wrappers ``build`` may add
+    around it (the unrolled look-ahead, the joint real-and-fake pass): the objective itself,
+    as the pictures need it to draw G's gradient field."""
     if preset.game in BCE_GAMES:
         return BCEGame(preset.game, config.label_smoothing)
     if preset.game == "lsgan":
@@ -449,7 +453,7 @@ def build(config):
         D.double()
     opt_g = _optimizer(preset, G.parameters(), config)
     opt_d = _optimizer(preset, D.parameters(), config)
-    game = _game(preset, config) if preset.adversarial else None  # None: pix2pix's L1 ablation
+    game = base_game(preset, config) if preset.adversarial else None  # None: pix2pix's L1 ablation
     if game is not None and config.unroll:  # D's simulated steps run through functional_call: two passes, as written
         game = UnrolledGame(game, D, opt_d, dataset.sample, config.unroll)
     elif game is not None and preset.joint_pass:  # not for a D that couples samples or draws (JointPass refuses those)

@@ -10,7 +10,8 @@ needed, so ``import npgan`` stays fast.
 Right before either is loaded, ``threads.prefer_passive_waiting()`` asks OpenMP to wait
 passively unless the user chose a policy: the OpenMP runtime comes in with them and reads
 ``OMP_WAIT_POLICY`` once, when it loads. Without it, the C loops' idle threads spin against
-BLAS's and a DCGAN step runs about 3x slower (benchmarks/README.md, "OpenMP's idle threads").
+BLAS's and a DCGAN step runs several times slower (measured in benchmarks/README.md, section
+"OpenMP's idle threads").
 """
 import importlib
 import importlib.util

@@ -7,9 +7,9 @@ glibc's ``malloc`` serves a request above its *mmap threshold* with a new ``mmap
 pages are zero-filled by the kernel on first touch (a minor page fault per 4 KiB), and
 returns it to the OS on ``free``. The threshold adapts (it rises to the size of the
 largest freed mapping), but a training step allocates and frees temporaries of many
-large sizes: a DCGAN step on 64 images touches ~13,000 fresh pages (about 50 MB) every
-step, which costs 10-15 % of the step (279 -> 234 ms; measured with
-``benchmarks/bench_steps.py``, workload 4). Setting the threshold once to glibc's maximum
+large sizes: a DCGAN step on 64 images touches tens of megabytes of fresh pages every
+step, a noticeable share of its time (measured in benchmarks/README.md, section "Reusing
+large allocations"). Setting the threshold once to glibc's maximum
 (32 MiB on 64-bit) and raising the trim threshold lets ``free`` keep those blocks for
 reuse: page faults per step drop to ~0, and the resident set stays at its high-water mark
 instead of going up and down every step (it does not grow: the same blocks are reused).

@@ -40,15 +40,15 @@ C (``conv_c.py`` over ``csrc/conv.c``). The array-level kernels ``conv2d_forward
 ``conv_transpose2d_forward``, ``conv2d_weight`` and ``conv_bias_grad`` are written once here
 on top of the loops and the ``gemm`` kernel; the registry picks both.
 
-Why this layout (measured on the DCGAN layers, batch 64, float32; benchmarks/bench_conv.py):
+Why this layout (measured on the DCGAN layers in benchmarks/README.md, section "The im2col
+layout and its chunks"):
 * Channel-major ``cols`` (rows = taps, columns = pixels) makes each GEMM one large
   product; N per-image products with only OH*OW = 49 columns for a 7x7 layer ran the
-  64->128 layer's GEMM 1.9x slower (18.9 ms against 10.0 ms).
+  64->128 layer's GEMM slower.
 * Batch-innermost images turn every entry of the im2col formula into a run of n
   contiguous values: with NCHW images the runs are one output row (7 values for a 7x7
-  layer) and the loops were bound by per-run overhead. Measured on one thread (CPU time,
-  forward + backward): 29.1 -> 24.4 ms for conv 64->128 and 92.9 -> 79.3 ms for convT
-  256->128; the two small transposes it needs cost less than that.
+  layer) and the loops were bound by per-run overhead; the two small transposes it needs
+  cost less than it saves.
 * Chunks of >= MIN_CHUNK images keep the runs long and the chunk's matrices in cache
   (see CHUNK_BYTES below).
 
@@ -116,10 +116,9 @@ def channel_sum(y):
 
 # The batch is processed in chunks of images so that the im2col matrix and the GEMM
 # output of one chunk stay in cache and are reused from chunk to chunk (a fresh 40 MB
-# matrix for all 64 images costs page faults: the GEMM into it ran 2.5x slower). Chunks
-# hold at most CHUNK_BYTES of im2col matrix but at least MIN_CHUNK images (long runs).
-# Forward + backward of the five DCGAN layers (ms, best of 6 rounds, 2 threads):
-# 4 MB / 16 images: 72.4, 8 MB / 32: 73.8, one chunk of 64: 81.1.
+# matrix for all 64 images costs page faults). Chunks hold at most CHUNK_BYTES of im2col
+# matrix but at least MIN_CHUNK images (long runs); the sizes were chosen by timing the
+# five DCGAN layers (measured in benchmarks/README.md, section "The im2col layout and its chunks").
 CHUNK_BYTES = 4 << 20
 MIN_CHUNK = 16
 

@@ -223,11 +223,11 @@ def _adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, s):
 
 # --------------------------------------------------------------------------- Adam, many parameters per call
 # The optimizer updates every parameter of a group in one call, so the checks run once per
-# step instead of once per parameter. ``adam_update``'s checks cost ~6.5 us per call
-# (dtype/shape/flags of 4-5 arrays, 6-10 pairwise np.may_share_memory, 5 scalars,
-# AdamScalars; float32, dev machine), twice Numba's update of 16k elements. Here the scalars
-# are checked once and each array costs a few attribute reads in a list comprehension:
-# ~1.4 us per parameter (42 parameters: 58 us for all the checks).
+# step instead of once per parameter: ``adam_update``'s checks (dtype/shape/flags of 4-5
+# arrays, pairwise np.may_share_memory, 5 scalars, AdamScalars) cost more than Numba's
+# update of a mid-sized parameter. Here the scalars are checked once and each array costs a
+# few attribute reads in a list comprehension (measured in benchmarks/README.md, section
+# "Adam's argument checks").
 
 _MULTI_NAMES = ("param", "grad", "exp_avg", "exp_avg_sq", "max_exp_avg_sq")  # the lists, in argument order
 
@@ -256,7 +256,8 @@ def _reject_shared_memory(kernel, lists):
     them; then all are compared. The comparison: every array here is C-contiguous, so its
     bytes are [address, address + nbytes); sort by address and sweep, O(k log k), where
     np.may_share_memory on every pair would be O(k^2). (The owner test comes first because
-    reading an address, ``a.ctypes.data``, costs ~1 us, reading ``a.base`` ~30 ns.)"""
+    reading an address, ``a.ctypes.data``, costs far more than reading ``a.base``: measured
+    in benchmarks/README.md, section "Adam's argument checks".)"""
     every = [a for arrays in lists for a in arrays]
     owners = [a if a.base is None else a.base for a in every]  # NumPy collapses a view's base to the owner
     ndarray = np.ndarray

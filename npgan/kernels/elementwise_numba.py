@@ -46,8 +46,8 @@ def _bce_with_logits_backward_loop(x, t, gy, gx):
 # error_model="numpy": a float division by zero gives inf/nan as in NumPy, instead of
 # Numba's default Python semantics (a ZeroDivisionError check on every division). The
 # check is a branch in the loop body that keeps LLVM from vectorizing it; without it the
-# loop runs in SIMD, about 6x faster than the NumPy reference (200k float32 parameters:
-# 35 us vs 232 us, 16k: 3.3 vs 24; benchmarks/bench_elementwise_kernels.py). Division and
+# loop runs in SIMD, several times faster than the NumPy reference (measured in
+# benchmarks/README.md, section "Numba's Adam loop without the division check"). Division and
 # sqrt stay correctly rounded (no fastmath), so the numbers are those of the reference.
 @numba.njit(cache=True, error_model="numpy")
 def _adam_update_loop(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, amsgrad, one_minus_beta1, beta2,

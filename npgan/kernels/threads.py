@@ -21,15 +21,15 @@ win: BLAS and Numba at their own defaults (``OPENBLAS_NUM_THREADS``, ``NUMBA_NUM
 Importing npgan sets no environment variable and changes no thread count.
 
 Whatever the count, a loop that moves fewer than ``PARALLEL_MIN`` elements runs on one
-thread: waking a team costs ~40 us, more than it saves there. Measured (one 16-image
-chunk, ms, 1 thread -> 2): im2col (128,7,7,16) 2.5M values 0.23 -> 0.17, col2im
-(64,14,14,16) 0.17 -> 0.15, but im2col (1,28,28,64) 0.3M values 0.04 -> 0.08.
+thread: waking a team costs more than it saves there (a second thread sped up im2col of a
+2.5M-value chunk and slowed one of 0.3M values down).
 
 Between parallel regions, OpenMP's threads spin by default (libgomp), which on a machine
 with other work, or right before an OpenBLAS GEMM that wants the same cores, made every
-region wait for a descheduled thread: measured with one of the 2 cores busy elsewhere,
-im2col of (8, 128, 7, 7) took 4-8 ms with 2 spinning threads, 0.72 ms serial and 0.74 ms
-with ``OMP_WAIT_POLICY=passive``. ``prefer_passive_waiting()`` asks for passive waiting
+region wait for a descheduled thread: with one core busy elsewhere, a loop on 2 spinning
+threads ran several times slower than serial, and passive waiting brought it back to the
+serial time. Both are measured in benchmarks/README.md, section "Small loops on one
+thread; OpenMP's spinning threads". ``prefer_passive_waiting()`` asks for passive waiting
 unless the user chose a policy; libgomp reads the variable once, when it loads (with the
 C extension or numba), so npgan calls it right before it loads either (``_availability``):
 importing npgan changes nothing, the first C or Numba kernel does this one thing.

@@ -10,9 +10,10 @@ instead of wherever the last large step left it). The held-out accuracy is measu
 digits from a random stream training never touched (``digits``), or on MNIST's test split.
 The weights go to ``--out`` with how they were made; ``load_classifier`` reads them.
 
-The shipped weights: ``--steps 1500 --seed 0`` on digits, 99.7% on 5,000 held-out digits,
-about 2.5 minutes on one core. On a shared machine, set ``OPENBLAS_NUM_THREADS=1``:
-OpenBLAS threads that wait for a busy core made each step ten times slower here.
+The shipped weights: ``--steps 1500 --seed 0`` on digits, 99.7% on 5,000 held-out digits
+(its time: benchmarks/README.md, section "The digit classifier's training"). On a shared
+machine, set ``OPENBLAS_NUM_THREADS=1``: OpenBLAS threads that wait for a busy core made
+each step many times slower (measured there too).
 """
 import argparse
 import time

@@ -11,10 +11,9 @@
 
 ``step`` makes one kernel call per parameter group (one per step count and dtype when
 they differ), not one ``adam_update`` call per parameter: the argument checks then run
-once per group. That removes ~6 us per parameter (float32, one thread, dev machine;
-``adam_update`` spends ~6.5 us of a ~9 us call on a small parameter checking its
-arguments): a GAN MLP training step updates 12 parameters, a WGAN-GP step with 5 critic
-updates ~40. The numbers are the same, bit for bit.
+once per group, where on a small parameter they cost more than the update itself
+(measured in benchmarks/README.md, section "Adam's argument checks"). The numbers are the
+same, bit for bit.
 """
 import numpy as np
 

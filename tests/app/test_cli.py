@@ -3,16 +3,19 @@ code 2 and nothing written, flags made from TrainConfig, and what the flags reac
 import dataclasses
 import json
 import os
+import stat
 
 import numpy as np
 import pytest
 
 from npgan.app import cli
 from npgan.app.presets import BCE_GAMES, GAMES, PRESETS, TrainConfig, build
-from npgan.app.run import checkpoint_state, load_run, make_trainer
+from npgan.app.run import checkpoint_state, generate, load_run, make_trainer
 from npgan.atomic import TEMP_PREFIX
 from npgan.gan.joint import JointPass
 from npgan.serialization import load_checkpoint, save_checkpoint
+
+from .pixels import TAB_RED, bluish, decode, near, pixels_at, random_points_in, saved_figures
 
 TINY = ["--hidden", "8", "--batch-size", "8", "--no-progress", "--sample-every", "2", "--checkpoint-every", "2",
         "--log-every", "1"]
@@ -144,6 +147,23 @@ def test_resume_without_a_run_is_a_clear_error(tmp_path, capsys):
     assert cli.main(["train", "--out", str(tmp_path / "none"), "--resume"]) == 2
     one_line_error(capsys, "does not exist", "nothing to resume")
     assert not (tmp_path / "none").exists()
+
+
+def test_every_file_of_a_run_gets_the_mode_plain_open_gives(tmp_path, capsys):
+    """checkpoint.npz like the rest (a temporary file made with mkstemp would be 0o600),
+    under a umask unlike the usual one."""
+    umask = os.umask(0o027)
+    try:
+        assert train(tmp_path / "run", model="wgan-gp") == 0
+        with open(tmp_path / "plain", "w"):
+            pass
+    finally:
+        os.umask(umask)
+    plain = stat.S_IMODE(os.stat(tmp_path / "plain").st_mode)
+    modes = {p.relative_to(tmp_path / "run").as_posix(): stat.S_IMODE(p.stat().st_mode)
+             for p in (tmp_path / "run").rglob("*") if p.is_file()}
+    assert {"checkpoint.npz", "config.json", "metrics.csv", "final.png", "training.gif"} <= set(modes)
+    assert plain == 0o640 and set(modes.values()) == {plain}, modes
 
 
 def test_a_start_removes_the_temporary_files_of_a_killed_save(run2, capsys):
@@ -300,6 +320,10 @@ def test_sample_label_of_a_conditional_model(tmp_path, capsys):
     assert cli.main(["sample", "--ckpt", str(out), "--label", "7", "--n", "3", "--out", str(tmp_path / "c.npz")]) == 0
     with np.load(tmp_path / "c.npz") as z:
         assert z["samples"].shape == (3, 1, 28, 28) and list(z["labels"]) == [7, 7, 7]
+        trainer, _, _ = load_run(str(out))  # G's images of class 7 from --seed 0's latent points, not of another class
+        for label, equal in ((7, True), (3, False)):
+            want = generate(trainer, 3, np.full(3, label), rng=np.random.default_rng(0))
+            assert np.array_equal(z["samples"], want) == equal, label
 
 
 def test_a_text_file_as_checkpoint_never_suggests_pickle(tmp_path, capsys):
@@ -311,16 +335,25 @@ def test_a_text_file_as_checkpoint_never_suggests_pickle(tmp_path, capsys):
         assert "pickle" not in err
 
 
-def test_train_and_sample_end_to_end(tmp_path, capsys):
+def test_train_and_sample_end_to_end(tmp_path, capsys, monkeypatch):
+    """``sample`` writes the samples as .npy and draws the same samples in the .png: blue
+    where the picture's Axes puts each of them (random places mostly are not), the mode
+    centres marked in red."""
     out = tmp_path / "run"
     assert train(out, model="lsgan", steps=3) == 0
     assert "pictures:" in capsys.readouterr().out
     ckpt = str(out / "checkpoint.npz")
-    assert cli.main(["sample", "--ckpt", ckpt, "--n", "10", "--out", str(tmp_path / "s.npy")]) == 0
+    assert cli.main(["sample", "--ckpt", ckpt, "--n", "50", "--out", str(tmp_path / "s.npy")]) == 0
     samples = np.load(tmp_path / "s.npy")
-    assert samples.shape == (10, 2) and np.all(np.isfinite(samples))
-    assert cli.main(["sample", "--ckpt", ckpt, "--n", "10", "--out", str(tmp_path / "s.png")]) == 0
-    assert (tmp_path / "s.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert samples.shape == (50, 2) and np.all(np.isfinite(samples))
+    figures = saved_figures(monkeypatch)
+    assert cli.main(["sample", "--ckpt", ckpt, "--n", "50", "--out", str(tmp_path / "s.png")]) == 0
+    fig = figures["s.png"]
+    image, ax = decode(tmp_path / "s.png", fig), fig.axes[0]
+    assert bluish(pixels_at(image, ax, samples)[:, 0]).all()
+    assert bluish(pixels_at(image, ax, random_points_in(ax, 1000))[:, 0]).mean() < 0.2
+    _, dataset, _ = load_run(ckpt)
+    assert near(pixels_at(image, ax, dataset.centres, radius=1), TAB_RED).all()
     assert cli.main(["sample", "--ckpt", str(tmp_path / "missing.npz"), "--out", str(tmp_path / "x.png")]) == 2
     one_line_error(capsys, "no such file")
 
