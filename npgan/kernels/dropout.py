@@ -2,8 +2,8 @@
 from a counter-based generator so that C, Numba and NumPy give the same bits.
 
 A dropout layer needs ~N uniform numbers per step (0.8 M for a DCGAN activation of shape
-(64, 64, 14, 14)); NumPy's ``Generator.random`` takes 1.3 ms for them and the mask two more
-passes. Here the bits come from SplitMix64 (Steele, Lea & Flood, 2014; the generator
+(64, 64, 14, 14)); NumPy's ``Generator.random`` is slow for that many, and the mask takes two
+more passes (benchmarks/README.md, section "The dropout mask"). Here the bits come from SplitMix64 (Steele, Lea & Flood, 2014; the generator
 that seeds xoshiro and backs Java's SplittableRandom), whose i-th output is a pure
 function of (seed, i):
 
@@ -68,8 +68,8 @@ def dropout_mask(mask, threshold, seed, scale):
     return mask
 
 
-# 'auto' order from timing the three on the DCGAN shape (64, 64, 14, 14), float32, p = 0.3:
-# numba 0.40 ms, C 2.74 ms, NumPy 4.2 ms (NumPy's Generator.random alone takes 1.3 ms).
+# 'auto' order (numba, C, NumPy) from timing the three on the DCGAN shape (benchmarks/README.md,
+# section "The dropout mask").
 # Numba compiles for the host CPU, so its loop runs in SIMD with 64-bit vector multiplies
 # (AVX-512); the C extension is built for generic x86-64, where those multiplies stay scalar.
 register("dropout_mask", dropout_mask, check=_dropout_mask_args, guard=guards.dropout_mask,
