@@ -27,22 +27,28 @@ def _adam(module):
     return ng.optim.Adam(module.parameters(), 1e-3, betas=(0.5, 0.999))
 
 
-def _dcgan(dtype):
-    """DCGAN (BatchNorm in G, dropout in D): one D update on real and fake, one G update."""
-    G, D = _cast(dcgan_generator(latent_dim=16), dtype), _cast(dcgan_discriminator(dropout=0.3), dtype)
+def _alternating_step(G, D, latent, dtype, d_cost, g_cost):
+    """One D update on real and fake (G(z) detached), then one G update, each with Adam."""
     og, od = _adam(G), _adam(D)
 
     def step(real):
-        fake = G(ng.randn(real.shape[0], 16, dtype=dtype))
+        fake = G(ng.randn(real.shape[0], latent, dtype=dtype))
         od.zero_grad()
-        d_loss = discriminator_loss(D(real), D(fake.detach()))
+        d_loss = d_cost(D(real), D(fake.detach()))
         d_loss.backward()
         od.step()
         og.zero_grad()
-        g_loss = non_saturating_generator_loss(D(fake))
+        g_loss = g_cost(D(fake))
         g_loss.backward()
         og.step()
         return d_loss, g_loss
+    return step
+
+
+def _dcgan(dtype):
+    """DCGAN (BatchNorm in G, dropout in D): one D update on real and fake, one G update."""
+    G, D = _cast(dcgan_generator(latent_dim=16), dtype), _cast(dcgan_discriminator(dropout=0.3), dtype)
+    step = _alternating_step(G, D, 16, dtype, discriminator_loss, non_saturating_generator_loss)
     return (G, D), step, (4, 1, 28, 28)
 
 
@@ -71,19 +77,7 @@ def _sngan(dtype):
     nn = ng.nn
     G = _cast(nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 2)), dtype)
     D = _cast(spectrally_normalize(nn.Sequential(nn.Linear(2, 16), nn.LeakyReLU(0.2), nn.Linear(16, 1))), dtype)
-    og, od = _adam(G), _adam(D)
-
-    def step(real):
-        fake = G(ng.randn(real.shape[0], 2, dtype=dtype))
-        od.zero_grad()
-        d_loss = hinge_discriminator_loss(D(real), D(fake.detach()))
-        d_loss.backward()
-        od.step()
-        og.zero_grad()
-        g_loss = hinge_generator_loss(D(fake))
-        g_loss.backward()
-        og.step()
-        return d_loss, g_loss
+    step = _alternating_step(G, D, 2, dtype, hinge_discriminator_loss, hinge_generator_loss)
     return (G, D), step, (8, 2)
 
 
