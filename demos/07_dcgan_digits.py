@@ -86,6 +86,9 @@ def main(argv=None):
     steps = args.steps or (2 if args.quick else 1000)
     n = args.n or (100 if args.quick else 2000)
     batch_size = 2 if args.quick else None  # None: the presets' 64
+    if args.quick:
+        print("--quick: 2 steps of batch 2, which only checks the plumbing: the samples are noise and the scores an "
+              "untrained generator's")
     os.makedirs(args.out, exist_ok=True)
 
     classifier = load_classifier()

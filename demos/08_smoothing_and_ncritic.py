@@ -89,6 +89,8 @@ def main(argv=None):
     steps = args.steps or (5 if args.quick else 1500)
     every = max(1, steps // 30)
     small = {"hidden": (16, 16), "batch_size": 16} if args.quick else {}
+    if args.quick:
+        print("--quick: 5 steps of tiny nets, which only checks the plumbing: the curves and numbers mean nothing yet")
     os.makedirs(args.out, exist_ok=True)
 
     probe_real = None

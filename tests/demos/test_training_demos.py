@@ -1,6 +1,8 @@
 """The training demos (5, 7, 8) in their --quick mode: a few steps of tiny runs, so these
 check the plumbing -- the pictures are written and the returned tables have every key with
 values in their valid ranges -- and nothing about how well the GANs train."""
+import contextlib
+import io
 import math
 
 import numpy as np
@@ -14,15 +16,25 @@ COVERAGE_KEYS = {"modes_covered", "num_modes", "high_quality", "reverse_kl"}
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    """run(filename) -> (results of main(--quick), output directory), once per demo."""
+    """run(filename) -> (results of main(--quick), output directory), once per demo;
+    ``run.stdout[filename]`` is what it printed."""
     done = {}
 
     def run_demo(filename):
         if filename not in done:
             out = tmp_path_factory.mktemp(filename.removesuffix(".py"))
-            done[filename] = load(filename).main(["--quick", "--out", str(out)]), out
+            with contextlib.redirect_stdout(io.StringIO()) as printed:
+                done[filename] = load(filename).main(["--quick", "--out", str(out)]), out
+            run_demo.stdout[filename] = printed.getvalue()
         return done[filename]
+    run_demo.stdout = {}
     return run_demo
+
+
+@pytest.mark.parametrize("filename", ["05_mode_collapse.py", "07_dcgan_digits.py", "08_smoothing_and_ncritic.py"])
+def test_a_quick_run_says_it_only_checks_the_plumbing(run, filename):
+    run(filename)
+    assert "only checks the plumbing" in run.stdout[filename]
 
 
 def check_coverage(row, num_modes):
