@@ -200,7 +200,7 @@ def run(args):
         print(f"npgan adapt --resume: continuing the run in {out}")
         config = given
     else:
-        config = AdaptConfig(**given)
+        config = AdaptConfig(**given).resolved()  # a bad flag is an error before the banner
         print(f"npgan adapt: {model} on {config.data} "
               f"({'gradient reversal, lambda on 2 / (1 + exp(-10 p)) - 1' if model == 'dann' else 'lambda = 0'}; "
               f"domain classifier at {config.domain_lr:g} x the learning rate)")

@@ -16,9 +16,12 @@ def adapt(out, *flags, steps=4):
     return cli.main(["adapt", "--steps", str(steps), "--out", str(out), *TINY, *flags])
 
 
-def one_line_error(capsys, *needles):
-    err = capsys.readouterr().err.strip()
+def one_line_error(capsys, *needles, quiet=False):
+    """The one line on stderr, holding every needle; with ``quiet``, nothing on stdout either."""
+    captured = capsys.readouterr()
+    err = captured.err.strip()
     assert "Traceback" not in err and len(err.splitlines()) == 1, err
+    assert not quiet or captured.out == "", captured.out
     for needle in needles:
         assert needle in err, err
     return err
@@ -126,7 +129,7 @@ def test_resume_with_more_steps_trains_on_and_says_the_schedules_change(tmp_path
 def test_bad_flags_are_one_line_errors_and_write_nothing(tmp_path, capsys, flags, needles):
     out = tmp_path / "never"
     assert adapt(out, *flags) == 2
-    one_line_error(capsys, *needles)
+    one_line_error(capsys, *needles, quiet="--resume" not in flags)  # a bad setting: not even the banner
     assert not out.exists()
 
 
