@@ -197,8 +197,9 @@ def test_schedule_follows_progress_and_source_only_keeps_lambda_zero():
 @pytest.mark.skipif(os.environ.get("NPGAN_SLOW") != "1", reason="minutes of training: NPGAN_SLOW=1 to run it")
 def test_dann_beats_source_only_on_the_target():
     """The README's claim for seed 0 (npgan adapt's defaults: 2,000 steps, batch 64 + 64,
-    the held-out sets of ``npgan.app.adapt``): DANN reads the target better than
-    source-only training and its domain classifier is less sure. Several minutes; CI runs
+    domain_lr 0.1, the held-out sets of ``npgan.app.adapt``): DANN reads the target clearly
+    better than source-only training (73.0% against 50.4% when measured) and its domain
+    classifier is less sure. Several minutes; CI runs
     the 4-step ``npgan adapt`` runs of tests/app/test_adapt.py and demo 16's --quick."""
     held_out = (DOMAIN.source(1000, np.random.default_rng([0, 3])),
                 DOMAIN.target_labelled(1000, np.random.default_rng([0, 2])))
@@ -209,6 +210,6 @@ def test_dann_beats_source_only_on_the_target():
         for _ in range(2000):
             trainer.step()
         scores[method] = evaluate(trainer.model, *held_out)
-    assert scores["dann"]["target_accuracy"] > scores["source-only"]["target_accuracy"] + 0.05
+    assert scores["dann"]["target_accuracy"] > scores["source-only"]["target_accuracy"] + 0.15
     assert scores["dann"]["domain_accuracy"] < scores["source-only"]["domain_accuracy"]
     assert scores["dann"]["source_accuracy"] > 0.9
