@@ -112,7 +112,7 @@ def _evaluate_pairs(trainer, dataset, seeds, n):
     classifier = load_classifier()
     inputs, targets, labels = dataset.held_out(n)
     per_seed = [_pair_scores(classifier, _translate(trainer, inputs, seed), targets, labels) for seed in range(seeds)]
-    return {"classifier": classifier.checksum, "scores": _mean_and_se(per_seed, ("l1", "label_accuracy", "edge_energy")),
+    return {"classifier": classifier.checksum, "scores": _mean_and_se(per_seed, [key for _, key, _ in PAIR_ROWS]),
             "identity": _pair_scores(classifier, inputs, targets, labels),
             "targets": _pair_scores(classifier, targets, targets, labels), "per_seed": per_seed}
 

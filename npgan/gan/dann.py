@@ -13,8 +13,8 @@ makes its features ones G_d cannot tell apart, while G_y keeps them useful for t
 (which exist for the source only).
 
 G_d learns at ``domain_lr`` times the rate of G_f and G_y (two parameter groups, both on
-the annealed schedule below; in DANN code this is the domain head's learning-rate
-multiplier, the ``lr_mult`` of its parameter group). The default 0.1 was chosen by
+the annealed schedule below; a learning-rate multiplier of G_d's parameter group, as
+Caffe's per-layer ``lr_mult``). The default 0.1 was chosen by
 measurement (README.md, "Domain-adversarial training", 3 seeds of ``npgan adapt``): DANN
 read the target at 74.0 +- 0.5% with G_d at a tenth of the rate, 64.5 +- 3.0% at the full
 rate, against 48.4 +- 1.5% for source-only training; G_d's own domain accuracy was 65.5%
