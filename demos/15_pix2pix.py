@@ -15,8 +15,9 @@ inspected with ``npgan eval``), then on held-out pairs prints
 
 * L1 per pixel of G(x) to the target y, and the shipped digit classifier's accuracy on
   G(x), against the identity baseline G(x) = x and the targets themselves;
-* the edge energy mean |grad G(x)| / mean |grad y| (Sobel magnitude, as the edge maps are
-  made): below 1 is blurrier than the real digits, near 1 as crisp;
+* the edge energy mean |grad G(x)| / mean |grad y| (``npgan.metrics.sharpness``; Sobel
+  magnitude, as the edge maps are made): below 1 is blurrier than the real digits, near 1
+  as crisp;
 
 and draws input / L1 alone / pix2pix / target rows in ``comparison.png``.
 
@@ -32,14 +33,8 @@ from npgan.app.evaluate import evaluate_checkpoint
 from npgan.app.presets import TrainConfig
 from npgan.app.run import load_run, train, translate
 from npgan.data import get_dataset
-from npgan.data.paired import sobel_magnitude
 
 MODELS = (("l1", "pix2pix-l1", "L1 alone"), ("pix2pix", "pix2pix", "pix2pix"))
-
-
-def edge_energy(images):
-    """Mean Sobel magnitude of images in [-1, 1] (as ink in [0, 1])."""
-    return float(sobel_magnitude((np.asarray(images)[:, 0] + 1) / 2).mean())
 
 
 def train_or_resume(model, data, steps, quick, out):
@@ -75,12 +70,9 @@ def main(argv=None):
         trainer, _, _ = load_run(run)
         outputs = translate(trainer, inputs)
         results[key] = {k: v["mean"] for k, v in result["scores"].items()}
-        results[key]["edge_energy"] = edge_energy(outputs) / edge_energy(targets)
         results["identity"], results["targets"] = result["identity"], result["targets"]
         rows.append(outputs[:10])
         names.append(name)
-    results["identity"]["edge_energy"] = edge_energy(inputs) / edge_energy(targets)
-    results["targets"]["edge_energy"] = 1.0
     rows.append(targets[:10])
     names.append("target")
     path = viz.save_image_grid(np.concatenate(rows), os.path.join(args.out, "comparison.png"), nrow=10,

@@ -18,9 +18,9 @@ white on black; target = the same rendering blended with a random texture b as M
 is made, |b - ink| (light strokes on dark patches, inverted ones on light patches). The
 target's labels are used only to measure. domains.png shows source (top rows) and target.
 
-It then trains the same networks twice (``npgan.gan.dann``; what ``npgan adapt`` runs):
-source-only (lambda = 0: G_d still learns, as a probe, but nothing reaches G_f from it)
-and DANN, and prints the held-out accuracy on the target, on the source, and the domain
+It then trains the same networks twice (``npgan.gan.dann``; what ``npgan adapt`` runs, G_d
+learning at a tenth of G_f's rate, ``domain_lr`` 0.1): source-only (lambda = 0: G_d still
+learns, as a probe, but nothing reaches G_f from it) and DANN, and prints the held-out accuracy on the target, on the source, and the domain
 classifier's accuracy (50% is chance: features it cannot tell apart). accuracy.png draws
 the target accuracy over training. What to look for: DANN above source-only on the
 target, with the domain classifier less sure. The measured table over 3 seeds is in

@@ -25,7 +25,7 @@ import numpy as np
 from .. import random as ng_random
 from .. import viz
 from ..data.domains import DOMAINS, get_domains
-from ..gan.dann import DANN, METHODS, OPTIMIZERS, DANNTrainer, evaluate
+from ..gan.dann import DANN, DOMAIN_LR, METHODS, OPTIMIZERS, DANNTrainer, evaluate
 from ..serialization import load_checkpoint, save_checkpoint
 from . import rundir
 from .checks import ConfigError, check_choice, check_float, check_int
@@ -49,6 +49,8 @@ class AdaptConfig:
     batch_size: int = option(64, "images per domain per step (a source batch and a target batch)")
     optimizer: str = option("adam", "adam, or sgd (the paper's, with --lr 0.01)", choices=OPTIMIZERS)
     lr: float = option(1e-3, "mu_0 of the annealed learning rate mu_0 / (1 + 10 p)^0.75")
+    domain_lr: float = option(DOMAIN_LR, "the domain classifier's learning rate as a fraction of --lr (annealed "
+                                         "alike)")
     momentum: float = option(0.9, "SGD's momentum (--optimizer sgd only)")
     gamma: float = option(10.0, "lambda schedule: lambda_p = 2 / (1 + exp(-gamma p)) - 1")
     seed: int = option(0, "seed of the weights and of every random draw")
@@ -64,6 +66,7 @@ class AdaptConfig:
         check_int("steps", self.steps, 1, MAX_STEPS)
         check_int("batch_size", self.batch_size, 1, MAX_BATCH)
         check_float("lr", self.lr, 0.0, None, low_open=True)
+        check_float("domain_lr", self.domain_lr, 0.0, None, low_open=True)
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
         check_float("momentum", self.momentum, 0.0, 1.0, high_open=True)
         if self.optimizer != "sgd" and self.momentum != AdaptConfig.momentum:
@@ -91,7 +94,7 @@ def make_trainer(config):
     ng_random.manual_seed(config.seed)
     model = DANN(domains.shape[0], domains.num_classes)
     trainer = DANNTrainer(model, domains.source, domains.target, config.steps, config.model, config.batch_size,
-                          config.optimizer, config.lr, config.momentum, config.gamma, config.seed)
+                          config.optimizer, config.lr, config.momentum, config.gamma, config.seed, config.domain_lr)
     held_out = (domains.source(config.eval_size, np.random.default_rng([config.seed, EVAL_STREAMS["source"]])),
                 domains.target_labelled(config.eval_size,
                                         np.random.default_rng([config.seed, EVAL_STREAMS["target"]])))
@@ -197,9 +200,10 @@ def run(args):
         print(f"npgan adapt --resume: continuing the run in {out}")
         config = given
     else:
-        config = AdaptConfig(**given)
+        config = AdaptConfig(**given).resolved()  # a bad flag is an error before the banner
         print(f"npgan adapt: {model} on {config.data} "
-              f"({'gradient reversal, lambda on 2 / (1 + exp(-10 p)) - 1' if model == 'dann' else 'lambda = 0'})")
+              f"({'gradient reversal, lambda on 2 / (1 + exp(-10 p)) - 1' if model == 'dann' else 'lambda = 0'}; "
+              f"domain classifier at {config.domain_lr:g} x the learning rate)")
     _, scores = adapt(config, out, resume=args.resume, overwrite=args.overwrite, progress=not args.no_progress)
     if scores:
         print(f"held-out accuracy: target {scores['target_accuracy']:.1%}, source {scores['source_accuracy']:.1%}; "

@@ -11,7 +11,9 @@
 * Image-pair runs (pix2pix): ``n`` held-out pairs (``Dataset.held_out``), translated with
   the U-Net's dropout on (its noise, as the paper at test time; new masks per seed): the
   mean L1 |G(x) - y| per pixel and the classifier's accuracy on G(x) against the digits'
-  labels, beside the identity baseline (G(x) = x) and the clean targets themselves.
+  labels, and the edge energy of G(x) over that of y (``metrics.sharpness``: below 1 is
+  blurrier than the real digits), beside the identity baseline (G(x) = x) and the clean
+  targets themselves.
 
 Each seed draws new latent vectors (and new real images); the report gives the mean and
 the standard error (std / sqrt(seeds)) of every score over the seeds.
@@ -26,10 +28,13 @@ from ..atomic import atomic_write
 from ..metrics.classifier import load_classifier
 from ..metrics.images import image_scores
 from ..metrics.mixture import N_SAMPLES, mode_coverage
+from ..metrics.sharpness import edge_energy_ratio
 from .run import generate, load_run, translate
 
 N_IMAGES = 2000
 BATCH = 500            # images generated per pass: bounds the memory of the conv layers
+PAIR_ROWS = (("L1 per pixel", "l1", "{:.4f}"), ("label accuracy", "label_accuracy", "{:.1%}"),
+             ("edge energy / y's", "edge_energy", "{:.3f}"))  # of the pix2pix report
 IMAGE_SCORES = ("frechet_distance", "inception_score", "classes_covered", "confidence", "label_accuracy")
 
 
@@ -99,14 +104,15 @@ def _translate(trainer, inputs, seed, batch=BATCH):
 
 def _pair_scores(classifier, outputs, targets, labels):
     return {"l1": float(np.abs(outputs - targets).mean()),
-            "label_accuracy": float((classifier.predict(outputs) == labels).mean())}
+            "label_accuracy": float((classifier.predict(outputs) == labels).mean()),
+            "edge_energy": edge_energy_ratio(outputs, targets)}
 
 
 def _evaluate_pairs(trainer, dataset, seeds, n):
     classifier = load_classifier()
     inputs, targets, labels = dataset.held_out(n)
     per_seed = [_pair_scores(classifier, _translate(trainer, inputs, seed), targets, labels) for seed in range(seeds)]
-    return {"classifier": classifier.checksum, "scores": _mean_and_se(per_seed, ("l1", "label_accuracy")),
+    return {"classifier": classifier.checksum, "scores": _mean_and_se(per_seed, [key for _, key, _ in PAIR_ROWS]),
             "identity": _pair_scores(classifier, inputs, targets, labels),
             "targets": _pair_scores(classifier, targets, targets, labels), "per_seed": per_seed}
 
@@ -155,7 +161,7 @@ def format_report(result):
                   "(dropout masks)", f"  {'':<22}{'G(x)':<22}{'identity (x)':<16}target (y)"]
         lines += [f"  {name:<22}{_cell(s[key], fmt):<22}{fmt.format(result['identity'][key]):<16}"
                   f"{fmt.format(result['targets'][key])}"
-                  for name, key, fmt in (("L1 per pixel", "l1", "{:.4f}"), ("label accuracy", "label_accuracy", "{:.1%}"))]
+                  for name, key, fmt in PAIR_ROWS]
         return "\n".join(lines)
     ref = result["reference"]
     rows = [("Frechet distance", "frechet_distance", "{:.3f}"), ("IS analogue (max 10)", "inception_score", "{:.3f}"),

@@ -16,9 +16,12 @@ def adapt(out, *flags, steps=4):
     return cli.main(["adapt", "--steps", str(steps), "--out", str(out), *TINY, *flags])
 
 
-def one_line_error(capsys, *needles):
-    err = capsys.readouterr().err.strip()
+def one_line_error(capsys, *needles, quiet=False):
+    """The one line on stderr, holding every needle; with ``quiet``, nothing on stdout either."""
+    captured = capsys.readouterr()
+    err = captured.err.strip()
     assert "Traceback" not in err and len(err.splitlines()) == 1, err
+    assert not quiet or captured.out == "", captured.out
     for needle in needles:
         assert needle in err, err
     return err
@@ -28,10 +31,11 @@ def test_help_lists_every_setting_with_its_default(capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")  # no line breaks inside a default
     assert cli.main(["adapt", "--help"]) == 0
     text = " ".join(capsys.readouterr().out.split())
-    for name in ("--model", "--data", "--steps", "--optimizer", "--lr", "--gamma", "--seed", "--resume",
-                 "--overwrite", "--eval-size"):
+    for name in ("--model", "--data", "--steps", "--optimizer", "--lr", "--domain-lr", "--gamma", "--seed",
+                 "--resume", "--overwrite", "--eval-size"):
         assert name in text, name
     assert "(default: dann)" in text and "(default: digits-textured)" in text
+    assert "as a fraction of --lr (annealed alike) (default: 0.1)" in text
 
 
 def test_a_run_writes_its_files_and_the_held_out_accuracies(tmp_path, capsys):
@@ -61,16 +65,18 @@ def test_an_existing_run_is_refused_and_untouched(tmp_path, capsys):
     assert load_checkpoint(str(out / "checkpoint.npz"))["config"]["model"] == "source-only"
 
 
-def test_resume_from_mid_run_gives_the_weights_of_the_uninterrupted_run(tmp_path, capsys):
+@pytest.mark.parametrize("domain_lr", [0.1, 0.5])
+def test_resume_from_mid_run_gives_the_weights_of_the_uninterrupted_run(tmp_path, capsys, domain_lr):
     """A checkpoint at step 2 of a 4-step run (written as the loop writes it), resumed,
-    ends with the weights of the 4-step run that was never stopped."""
+    ends with the weights and both parameter groups' state of the 4-step run that was
+    never stopped; the resumed run keeps its --domain-lr and refuses another."""
     from npgan import random as ng_random
     from npgan.app.adapt import KIND, make_trainer
     from npgan.serialization import save_checkpoint
     straight = tmp_path / "straight"
-    assert adapt(straight, "--seed", "3") == 0
+    assert adapt(straight, "--seed", "3", "--domain-lr", str(domain_lr)) == 0
     config = AdaptConfig(steps=4, batch_size=4, eval_size=10, eval_every=2, checkpoint_every=2, log_every=1,
-                         seed=3).resolved()
+                         seed=3, domain_lr=domain_lr).resolved()
     trainer, _ = make_trainer(config)
     trainer.step()
     trainer.step()
@@ -85,9 +91,17 @@ def test_resume_from_mid_run_gives_the_weights_of_the_uninterrupted_run(tmp_path
     assert b.step_count == 4
     for key, value in a.model.state_dict().items():
         np.testing.assert_array_equal(b.model.state_dict()[key], value, err_msg=key)
+    sa, sb = a.optimizer.state_dict(), b.optimizer.state_dict()
+    assert sa["param_groups"] == sb["param_groups"]
+    assert sa["param_groups"][1]["lr"] == domain_lr * sa["param_groups"][0]["lr"]
+    for i, entries in sa["state"].items():
+        for k, v in entries.items():
+            np.testing.assert_array_equal(sb["state"][i][k], v, err_msg=f"{i} {k}")
     capsys.readouterr()
     assert cli.main(["adapt", "--out", str(resumed), "--resume", "--lr", "0.5"]) == 2
     one_line_error(capsys, "--lr 0.5 (the run has 0.001)", "only --steps may change")
+    assert cli.main(["adapt", "--out", str(resumed), "--resume", "--domain-lr", "1"]) == 2
+    one_line_error(capsys, f"--domain-lr 1.0 (the run has {domain_lr})", "only --steps may change")
 
 
 def test_resume_with_more_steps_trains_on_and_says_the_schedules_change(tmp_path, capsys):
@@ -103,6 +117,10 @@ def test_resume_with_more_steps_trains_on_and_says_the_schedules_change(tmp_path
 @pytest.mark.parametrize("flags,needles", [
     (["--batch-size", "0"], ["--batch-size", "got 0"]),
     (["--lr", "-1"], ["--lr", "must be > 0.0"]),
+    (["--domain-lr", "0"], ["--domain-lr", "must be > 0.0, got 0.0"]),
+    (["--domain-lr", "-0.5"], ["--domain-lr", "must be > 0.0, got -0.5"]),
+    (["--domain-lr", "nan"], ["--domain-lr", "must be a finite number, got nan"]),
+    (["--domain-lr", "x"], ["--domain-lr", "invalid float value: 'x'"]),
     (["--momentum", "0.5"], ["--momentum", "adam has no momentum"]),
     (["--data", "digits"], ["--data", "invalid choice: 'digits'"]),
     (["--model", "dcgan"], ["--model", "invalid choice: 'dcgan'"]),
@@ -111,7 +129,7 @@ def test_resume_with_more_steps_trains_on_and_says_the_schedules_change(tmp_path
 def test_bad_flags_are_one_line_errors_and_write_nothing(tmp_path, capsys, flags, needles):
     out = tmp_path / "never"
     assert adapt(out, *flags) == 2
-    one_line_error(capsys, *needles)
+    one_line_error(capsys, *needles, quiet="--resume" not in flags)  # a bad setting: not even the banner
     assert not out.exists()
 
 

@@ -43,6 +43,7 @@ def test_a_short_run_samples_and_evaluates_held_out_pairs(tmp_path, capsys):
     assert cli.main(["eval", "--ckpt", str(run), "--n", "20"]) == 0
     report = capsys.readouterr().out
     assert "L1 per pixel" in report and "label accuracy" in report and "identity (x)" in report
+    assert "edge energy / y's" in report
 
 
 def grid_pixels(png, rows, cols, size=28, padding=2):

@@ -1,5 +1,6 @@
 """DANN: the schedules of the paper, the networks' shapes, seed 004's update equations
-(the reversal gives G_f dL_y - lambda dL_d, G_d dL_d, G_y dL_y), the domain accuracy, and
+(the reversal gives G_f dL_y - lambda dL_d, G_d dL_d, G_y dL_y), G_d's learning rate at
+domain_lr times the annealed rate, the domain accuracy, a fresh probe of the features, and
 a resumed trainer continuing the identical trajectory."""
 import math
 import os
@@ -10,7 +11,7 @@ import pytest
 import npgan as ng
 from npgan.autograd.engine import grad
 from npgan.data.domains import get_domains
-from npgan.gan.dann import DANN, DANNTrainer, annealed_lr, dann_lambda, evaluate
+from npgan.gan.dann import DANN, DANNTrainer, annealed_lr, dann_lambda, evaluate, probe_domain_accuracy
 
 DOMAIN = get_domains("digits-textured")
 
@@ -100,10 +101,60 @@ def test_domain_accuracy_counts_source_as_zero_and_target_as_one(bias, n_source,
     assert scores["domain_accuracy"] == accuracy
 
 
-def test_resumed_trainer_continues_the_identical_trajectory():
+@pytest.mark.parametrize("domain_lr", [0.25, 3.0])
+def test_domain_classifier_steps_at_domain_lr_times_the_annealed_rate(domain_lr):
+    """Plain SGD (no momentum) over 2 steps, so steps 0, 1, 2 are at p = 0, 0.5, 1: every
+    parameter moves by -rate * its gradient, with rate mu_0 / (1 + 10 p)^0.75 (written out
+    here) for G_f and G_y and domain_lr times that for G_d."""
+    ng.manual_seed(6)
+    model = DANN().double()
+    lr0 = 0.02
+    trainer = DANNTrainer(model, DOMAIN.source, DOMAIN.target, steps=2, batch_size=3, optimizer="sgd", lr=lr0,
+                          momentum=0.0, domain_lr=domain_lr)
+    domain_ids = {id(p) for p in model.domain_classifier.parameters()}
+    main, domain = trainer.optimizer.param_groups
+    assert {id(p) for p in domain["params"]} == domain_ids
+    assert len(main["params"]) + len(domain["params"]) == len(list(model.parameters()))
+    assert not domain_ids & {id(p) for p in main["params"]}
+    for p in (0.0, 0.5, 1.0):
+        rate = lr0 / (1 + 10 * p) ** 0.75
+        before = {id(q): q.data.copy() for q in model.parameters()}
+        trainer.step()
+        assert main["lr"] == pytest.approx(rate, rel=1e-15)
+        assert domain["lr"] == pytest.approx(domain_lr * rate, rel=1e-15)
+        for q in model.parameters():
+            expected = (domain_lr if id(q) in domain_ids else 1.0) * rate * q.grad.data
+            np.testing.assert_allclose(before[id(q)] - q.data, expected, rtol=1e-9, atol=1e-15)
+
+
+def test_domain_lr_one_is_a_single_adam_over_all_the_networks_bit_for_bit():
+    """Splitting the optimizer in two groups changes nothing else: at domain_lr = 1 the
+    trainer's weights after 3 steps equal those of one Adam over model.parameters()."""
+    def weights(single):
+        ng.manual_seed(8)
+        trainer = DANNTrainer(DANN(), DOMAIN.source, DOMAIN.target, steps=3, batch_size=4, domain_lr=1.0)
+        if single:
+            trainer.optimizer = ng.optim.Adam(trainer.model.parameters(), lr=1e-3, betas=(0.5, 0.999))
+        for _ in range(3):
+            trainer.step()
+        return trainer.model.state_dict()
+
+    grouped, single = weights(False), weights(True)
+    for key, value in single.items():
+        np.testing.assert_array_equal(grouped[key], value, err_msg=key)
+
+
+@pytest.mark.parametrize("domain_lr", [0, -0.1, float("nan"), float("inf"), True, "0.1"])
+def test_bad_domain_lr_is_refused(domain_lr):
+    with pytest.raises(ValueError, match="DANNTrainer: domain_lr must be a finite number > 0"):
+        DANNTrainer(DANN(), DOMAIN.source, DOMAIN.target, steps=10, domain_lr=domain_lr)
+
+
+@pytest.mark.parametrize("domain_lr", [0.1, 1.0])
+def test_resumed_trainer_continues_the_identical_trajectory(domain_lr):
     def fresh():
         ng.manual_seed(4)
-        return DANNTrainer(DANN(), DOMAIN.source, DOMAIN.target, steps=4, batch_size=4, seed=5)
+        return DANNTrainer(DANN(), DOMAIN.source, DOMAIN.target, steps=4, batch_size=4, seed=5, domain_lr=domain_lr)
 
     straight = fresh()
     for _ in range(4):
@@ -119,6 +170,35 @@ def test_resumed_trainer_continues_the_identical_trajectory():
     assert again == last
     for key, value in straight.model.state_dict().items():
         np.testing.assert_array_equal(resumed.model.state_dict()[key], value, err_msg=key)
+    assert [g["lr"] for g in resumed.optimizer.param_groups] == [g["lr"] for g in straight.optimizer.param_groups]
+    assert resumed.optimizer.param_groups[1]["lr"] == pytest.approx(domain_lr * annealed_lr(0.75, 1e-3), rel=1e-15)
+
+
+class _Separable:
+    """Source and target samplers: the real pair, or (``same``) font digits in both."""
+
+    def __init__(self, same):
+        self.same = same
+
+    def source(self, n, rng):
+        return DOMAIN.source(n, rng)
+
+    def target(self, n, rng):
+        return DOMAIN.source(n, rng)[0] if self.same else DOMAIN.target(n, rng)
+
+
+@pytest.mark.parametrize("same,low,high", [(False, 0.95, 1.0), (True, 0.4, 0.6)])
+def test_fresh_probe_tells_shifted_domains_apart_and_identical_ones_not(same, low, high):
+    """A fresh G_d on an untrained G_f: the textured target is told from the source almost
+    always; when both "domains" are draws of the same distribution, at chance (400 held out)."""
+    ng.manual_seed(7)
+    model = DANN()
+    domains = _Separable(same)
+    held_out = (domains.source(200, np.random.default_rng(1))[0], domains.target(200, np.random.default_rng(2)))
+    state = ng.random.get_rng_state()
+    accuracy = probe_domain_accuracy(model, domains.source, domains.target, held_out, steps=60, batch_size=32)
+    assert low <= accuracy <= high
+    assert repr(ng.random.get_rng_state()) == repr(state)  # the caller's generator is left as it was
 
 
 def test_schedule_follows_progress_and_source_only_keeps_lambda_zero():
@@ -134,8 +214,9 @@ def test_schedule_follows_progress_and_source_only_keeps_lambda_zero():
 @pytest.mark.skipif(os.environ.get("NPGAN_SLOW") != "1", reason="minutes of training: NPGAN_SLOW=1 to run it")
 def test_dann_beats_source_only_on_the_target():
     """The README's claim for seed 0 (npgan adapt's defaults: 2,000 steps, batch 64 + 64,
-    the held-out sets of ``npgan.app.adapt``): DANN reads the target better than
-    source-only training and its domain classifier is less sure. Several minutes; CI runs
+    domain_lr 0.1, the held-out sets of ``npgan.app.adapt``): DANN reads the target clearly
+    better than source-only training (73.0% against 50.4% when measured) and its domain
+    classifier is less sure. Several minutes; CI runs
     the 4-step ``npgan adapt`` runs of tests/app/test_adapt.py and demo 16's --quick."""
     held_out = (DOMAIN.source(1000, np.random.default_rng([0, 3])),
                 DOMAIN.target_labelled(1000, np.random.default_rng([0, 2])))
@@ -146,6 +227,6 @@ def test_dann_beats_source_only_on_the_target():
         for _ in range(2000):
             trainer.step()
         scores[method] = evaluate(trainer.model, *held_out)
-    assert scores["dann"]["target_accuracy"] > scores["source-only"]["target_accuracy"] + 0.05
+    assert scores["dann"]["target_accuracy"] > scores["source-only"]["target_accuracy"] + 0.15
     assert scores["dann"]["domain_accuracy"] < scores["source-only"]["domain_accuracy"]
     assert scores["dann"]["source_accuracy"] > 0.9
