@@ -1,4 +1,6 @@
 """The recorder (what ``trace`` hears), the two-trace check and the replay of a step."""
+import weakref
+
 import numpy as np
 
 from ..autograd import capture, grad_mode
@@ -31,18 +33,25 @@ class Recorder:
     ("ext", value) for an outside array or a Python value."""
 
     def __init__(self, inputs):
-        self.slot = {id(x.data): ("in", i) for i, x in enumerate(inputs)}
-        self.keep = [x.data for x in inputs]  # alive while tracing, so ids stay unique
+        # id(array) -> (a weak reference to it, its slot): the step's intermediates die as in
+        # eager mode, and an id a dead array leaves behind names no slot
+        self.slot = {}
+        for i, x in enumerate(inputs):
+            self.slot[id(x.data)] = (weakref.ref(x.data), ("in", i))
         self.entries, self.n = [], 0
         self.before = {}  # id -> (outside array, its values before the step's first write into it)
 
     def _in(self, a):
-        return self.slot.get(id(a)) or ("ext", a)
+        named = self.slot.get(id(a))
+        return named[1] if named is not None and named[0]() is a else ("ext", a)
+
+    def _traced(self, a):
+        """``a`` is an input of the step or made by a recorded op."""
+        return self._in(a)[0] != "ext"
 
     def _out(self, arrays):
         for a in arrays:
-            self.slot[id(a)] = ("op", self.n)
-            self.keep.append(a)
+            self.slot[id(a)] = (weakref.ref(a), ("op", self.n))
             self.n += 1
         return [(a.shape, a.dtype.str) for a in arrays]
 
@@ -51,7 +60,7 @@ class Recorder:
         name = type(f).__name__
         state = {k: v for k, v in vars(f).items() if k not in _BOOKKEEPING}
         for k, v in state.items():
-            if isinstance(v, np.ndarray) and id(v) in self.slot:
+            if isinstance(v, np.ndarray) and self._traced(v):
                 raise CaptureError(f"{name} keeps an array of this step ({k}) on itself, outside its inputs: "
                                    "its replay would use the traced values")
         ins = [self._in(x.data) for x in inputs]
@@ -72,7 +81,7 @@ class Recorder:
     def write(self, write, target, operands):
         """An in-place write ``write(target, *operands)`` (``npgan.autograd.inplace``),
         about to happen: replay writes into the same slot's array."""
-        if id(target) not in self.slot and id(target) not in self.before:
+        if not self._traced(target) and id(target) not in self.before:
             self.before[id(target)] = (target, target.copy())
         ins = [self._in(target)] + [self._in(a) for a in operands]
         self.entries.append(Entry(write.__name__.lstrip("_") + "_", write, ins, 0))
