@@ -85,7 +85,8 @@ class AdaptConfig:
     def from_json(cls, data):
         if not isinstance(data, dict) or set(data) - {f.name for f in fields(cls)}:
             raise ConfigError("config", f"not an adaptation config: {data!r:.200}")
-        return cls(**data)
+        # a config written before --domain-lr existed: its run trained G_d at the full rate
+        return cls(**{"domain_lr": 1.0, **data})
 
 
 def make_trainer(config):

@@ -157,9 +157,23 @@ class DANNTrainer:
 
     def load_state_dict(self, state):
         self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
+        self.optimizer.load_state_dict(self._as_two_groups(state["optimizer"]))
         self.rng.bit_generator.state = state["rng"]
         self.step_count = int(state["step"])
+
+    def _as_two_groups(self, saved):
+        """An optimizer state saved before ``domain_lr`` existed (one group of all of
+        ``model.parameters()``, G_d at the full rate) as this trainer's two groups, so such a
+        run resumes; a state with two groups as it is."""
+        if len(saved["param_groups"]) != 1 or len(self.optimizer.param_groups) != 2:
+            return saved
+        (group,) = saved["param_groups"]
+        position = {id(p): i for i, p in enumerate(self.model.parameters())}
+        if len(group["params"]) != len(position):
+            return saved  # not such a state: the optimizer's own check names the mismatch
+        return {**saved, "param_groups": [
+            {**group, "params": [group["params"][position[id(p)]] for p in new["params"]], "lr": group["lr"] * mult}
+            for new, mult in zip(self.optimizer.param_groups, self.lr_mults)]}
 
 
 def predict(model, images, batch_size=500):

@@ -181,3 +181,9 @@ def test_ctrl_c_saves_a_checkpoint_and_prints_the_adapt_resume_command(tmp_path,
     assert adapt(out, steps=6) == 130
     assert f"resume with: npgan adapt --out {out} --resume" in capsys.readouterr().err
     assert load_checkpoint(str(out / "checkpoint.npz"))["trainer"]["step"] == 3
+
+
+def test_a_config_written_before_domain_lr_means_the_full_rate():
+    data = AdaptConfig().resolved().to_json()
+    assert data.pop("domain_lr") == 0.1
+    assert AdaptConfig.from_json(data).domain_lr == 1.0  # G_d learned at the full rate then

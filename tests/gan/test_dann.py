@@ -201,6 +201,35 @@ def test_fresh_probe_tells_shifted_domains_apart_and_identical_ones_not(same, lo
     assert repr(ng.random.get_rng_state()) == repr(state)  # the caller's generator is left as it was
 
 
+def test_a_state_saved_before_domain_lr_resumes_as_domain_lr_one():
+    # before the two groups, the optimizer had one group over model.parameters() (G_d at the
+    # full rate): such a checkpoint continues like an uninterrupted domain_lr 1 run
+    def fresh():
+        ng.manual_seed(4)
+        return DANNTrainer(DANN(), DOMAIN.source, DOMAIN.target, steps=4, batch_size=4, seed=5, domain_lr=1.0)
+
+    straight = fresh()
+    for _ in range(4):
+        last = straight.step()
+    first = fresh()
+    for _ in range(2):
+        first.step()
+    state = first.state_dict()
+    groups = state["optimizer"]["param_groups"]
+    order = [id(p) for g in first.optimizer.param_groups for p in g["params"]]
+    position = {id(p): i for i, p in enumerate(first.model.parameters())}
+    old_of_new = [position[i] for i in order]  # the old single group lists model.parameters() in order
+    state["optimizer"] = {"state": {str(old_of_new[int(k)]): v for k, v in state["optimizer"]["state"].items()},
+                          "param_groups": [{**groups[0], "params": list(range(len(order)))}]}
+    resumed = fresh()
+    resumed.load_state_dict(state)
+    for _ in range(2):
+        again = resumed.step()
+    assert again == last
+    for key, value in straight.model.state_dict().items():
+        np.testing.assert_array_equal(resumed.model.state_dict()[key], value, err_msg=key)
+
+
 def test_schedule_follows_progress_and_source_only_keeps_lambda_zero():
     dann = DANNTrainer(DANN(), DOMAIN.source, DOMAIN.target, steps=100, lr=0.02)
     assert dann.schedule(50) == (dann_lambda(0.5), annealed_lr(0.5, 0.02))
