@@ -150,26 +150,33 @@ def test_bad_domain_lr_is_refused(domain_lr):
         DANNTrainer(DANN(), DOMAIN.source, DOMAIN.target, steps=10, domain_lr=domain_lr)
 
 
-@pytest.mark.parametrize("domain_lr", [0.1, 1.0])
-def test_resumed_trainer_continues_the_identical_trajectory(domain_lr):
-    def fresh():
-        ng.manual_seed(4)
-        return DANNTrainer(DANN(), DOMAIN.source, DOMAIN.target, steps=4, batch_size=4, seed=5, domain_lr=domain_lr)
+def _fresh_trainer(domain_lr):
+    ng.manual_seed(4)
+    return DANNTrainer(DANN(), DOMAIN.source, DOMAIN.target, steps=4, batch_size=4, seed=5, domain_lr=domain_lr)
 
-    straight = fresh()
+
+def _resumed_like_uninterrupted(domain_lr, saved=lambda state, trainer: state):
+    """(uninterrupted trainer, resumed trainer), both after 4 steps; the resumed one loaded
+    ``saved(state, trainer)`` of a run stopped after 2. Checks their last metrics and weights equal."""
+    straight = _fresh_trainer(domain_lr)
     for _ in range(4):
         last = straight.step()
-    first = fresh()
+    first = _fresh_trainer(domain_lr)
     for _ in range(2):
         first.step()
-    state = first.state_dict()
-    resumed = fresh()
-    resumed.load_state_dict(state)
+    resumed = _fresh_trainer(domain_lr)
+    resumed.load_state_dict(saved(first.state_dict(), first))
     for _ in range(2):
         again = resumed.step()
     assert again == last
     for key, value in straight.model.state_dict().items():
         np.testing.assert_array_equal(resumed.model.state_dict()[key], value, err_msg=key)
+    return straight, resumed
+
+
+@pytest.mark.parametrize("domain_lr", [0.1, 1.0])
+def test_resumed_trainer_continues_the_identical_trajectory(domain_lr):
+    straight, resumed = _resumed_like_uninterrupted(domain_lr)
     assert [g["lr"] for g in resumed.optimizer.param_groups] == [g["lr"] for g in straight.optimizer.param_groups]
     assert resumed.optimizer.param_groups[1]["lr"] == pytest.approx(domain_lr * annealed_lr(0.75, 1e-3), rel=1e-15)
 
@@ -201,33 +208,20 @@ def test_fresh_probe_tells_shifted_domains_apart_and_identical_ones_not(same, lo
     assert repr(ng.random.get_rng_state()) == repr(state)  # the caller's generator is left as it was
 
 
+def _as_one_group(state, trainer):
+    """``state`` as saved before the two groups: one optimizer group over model.parameters()."""
+    groups = state["optimizer"]["param_groups"]
+    position = {id(p): i for i, p in enumerate(trainer.model.parameters())}
+    old_of_new = [position[id(p)] for g in trainer.optimizer.param_groups for p in g["params"]]
+    return {**state, "optimizer": {
+        "state": {str(old_of_new[int(k)]): v for k, v in state["optimizer"]["state"].items()},
+        "param_groups": [{**groups[0], "params": list(range(len(old_of_new)))}]}}
+
+
 def test_a_state_saved_before_domain_lr_resumes_as_domain_lr_one():
     # before the two groups, the optimizer had one group over model.parameters() (G_d at the
     # full rate): such a checkpoint continues like an uninterrupted domain_lr 1 run
-    def fresh():
-        ng.manual_seed(4)
-        return DANNTrainer(DANN(), DOMAIN.source, DOMAIN.target, steps=4, batch_size=4, seed=5, domain_lr=1.0)
-
-    straight = fresh()
-    for _ in range(4):
-        last = straight.step()
-    first = fresh()
-    for _ in range(2):
-        first.step()
-    state = first.state_dict()
-    groups = state["optimizer"]["param_groups"]
-    order = [id(p) for g in first.optimizer.param_groups for p in g["params"]]
-    position = {id(p): i for i, p in enumerate(first.model.parameters())}
-    old_of_new = [position[i] for i in order]  # the old single group lists model.parameters() in order
-    state["optimizer"] = {"state": {str(old_of_new[int(k)]): v for k, v in state["optimizer"]["state"].items()},
-                          "param_groups": [{**groups[0], "params": list(range(len(order)))}]}
-    resumed = fresh()
-    resumed.load_state_dict(state)
-    for _ in range(2):
-        again = resumed.step()
-    assert again == last
-    for key, value in straight.model.state_dict().items():
-        np.testing.assert_array_equal(resumed.model.state_dict()[key], value, err_msg=key)
+    _resumed_like_uninterrupted(1.0, _as_one_group)
 
 
 def test_schedule_follows_progress_and_source_only_keeps_lambda_zero():
