@@ -40,7 +40,8 @@ setup(
     description="A from-scratch NumPy deep-learning engine with C/Numba kernels for training GANs on a CPU",
     packages=find_packages(include=["npgan", "npgan.*"]),
     python_requires=">=3.10",
-    install_requires=["numpy>=1.24", "cffi>=1.15", "numba>=0.58", "matplotlib>=3.6", "tqdm>=4.60"],
+    # threadpoolctl: finds the OpenBLAS NumPy loaded, for the c GEMM (npgan/kernels/gemm_tiles.py)
+    install_requires=["numpy>=1.24", "cffi>=1.15", "numba>=0.58", "matplotlib>=3.6", "tqdm>=4.60", "threadpoolctl>=3"],
     extras_require={
         "test": ["pytest>=7", "hypothesis>=6", *SWEEP],
         # GEMM libraries for the gemm kernel (npgan/kernels/gemm.py); without them NumPy's BLAS runs

@@ -66,5 +66,5 @@ def gemm_args(a, b, out=None):
 
 
 # 'auto' order: measured by benchmarks/bench_gemm.py (benchmarks/README.md, "Which GEMM library").
-register("gemm", gemm, check=gemm_args, guard=guards.gemm, prefer=("numpy", "mkl", "blis"),
-         mkl="npgan.kernels.gemm_mkl:gemm", blis="npgan.kernels.gemm_blis:gemm")
+register("gemm", gemm, check=gemm_args, guard=guards.gemm, prefer=("c", "numpy", "mkl", "blis"),
+         c="npgan.kernels.gemm_tiles:gemm", mkl="npgan.kernels.gemm_mkl:gemm", blis="npgan.kernels.gemm_blis:gemm")

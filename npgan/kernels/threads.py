@@ -1,23 +1,24 @@
 """How many threads npgan uses: ``npgan.set_num_threads(n)`` and ``npgan.get_num_threads()``,
 as ``torch.set_num_threads`` / ``torch.get_num_threads``.
 
-npgan's work runs on three thread pools: the GEMMs on the BLAS library's (OpenBLAS under
-NumPy), the C loops on OpenMP teams whose size npgan passes with each call, and the Numba
-loops on Numba's threads. ``set_num_threads(n)`` sets all three:
+npgan's work runs on these thread pools: the GEMMs on npgan's own threads, which share out
+each GEMM's tiles (``gemm_tiles.py``: the ``c`` GEMM, whose OpenBLAS calls run on one thread
+each), the C loops on OpenMP teams whose size npgan passes with each call, and the Numba
+loops on Numba's threads. ``set_num_threads(n)`` sets all of them:
 
 * the C loops' team size (``loop_threads``);
 * Numba's, with ``numba.set_num_threads`` -- now if numba is imported, otherwise when the
   Numba backend is first loaded (so the call does not import numba) -- at most the
   ``NUMBA_NUM_THREADS`` numba started with (numba cannot go above it);
-* BLAS's, through ``threadpoolctl`` when it is installed (optional: ``pip install
-  threadpoolctl``). Without it, BLAS keeps its own count: set ``OPENBLAS_NUM_THREADS`` (or
-  ``OMP_NUM_THREADS``) before starting Python;
+* the GEMM tiles' (``apply_to_gemm``), and BLAS's through ``threadpoolctl`` (for the
+  ``numpy`` backend's GEMM; the tiles then put NumPy's OpenBLAS back to one thread);
 * MKL's, when the ``mkl`` GEMM backend is loaded (``apply_to_gemm``; ``gemm_mkl.py`` runs it
   on GNU OpenMP, the C loops' runtime, waiting passively).
 
 Until it is called, every pool is as the process has it -- the user's environment variables
-win: BLAS and Numba at their own defaults (``OPENBLAS_NUM_THREADS``, ``NUMBA_NUM_THREADS``,
-...), and the C loops at ``OMP_NUM_THREADS`` when that is set, else the cores (at most 4).
+win: the GEMM tiles at OpenBLAS's count (``OPENBLAS_NUM_THREADS``, else ``OMP_NUM_THREADS``,
+else the cores), Numba at its own default (``NUMBA_NUM_THREADS``), and the C loops at
+``OMP_NUM_THREADS`` when that is set, else the cores (at most 4).
 Importing npgan sets no environment variable and changes no thread count.
 
 Whatever the count, a loop that moves fewer than ``PARALLEL_MIN`` elements runs on one
@@ -60,18 +61,14 @@ def loop_threads(work):
 
 
 def set_num_threads(n):
-    """Use ``n`` threads in every pool npgan runs work on: the C loops, Numba's loops and,
-    if threadpoolctl is installed, BLAS (see the module docstring). Returns None."""
+    """Use ``n`` threads in every pool npgan runs work on: the GEMM tiles, the C loops,
+    Numba's loops and BLAS (see the module docstring). Returns None."""
     global _num_threads, LOOP_THREADS
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"set_num_threads: n must be a positive int, got {n!r}")
     _num_threads = LOOP_THREADS = n
-    try:
-        import threadpoolctl
-    except ImportError:
-        pass
-    else:
-        threadpoolctl.threadpool_limits(limits=n, user_api="blas")
+    import threadpoolctl
+    threadpoolctl.threadpool_limits(limits=n, user_api="blas")
     if "numba" in sys.modules:
         apply_to_numba()
     apply_to_gemm()
@@ -93,12 +90,14 @@ def apply_to_numba():
 
 
 def apply_to_gemm():
-    """Give the GEMM library npgan loaded (MKL: ``gemm_mkl.py``) the count of ``set_num_threads``,
-    if it was called (``gemm_mkl`` also calls this when it loads). The ``blis`` wheel has no
-    threads to set; NumPy's BLAS is threadpoolctl's."""
-    mkl = sys.modules.get("npgan.kernels.gemm_mkl")
-    if _num_threads is not None and mkl is not None:
-        mkl.set_num_threads(_num_threads)
+    """Give the GEMMs npgan loaded (the ``c`` tiles: ``gemm_tiles.py``; MKL: ``gemm_mkl.py``) the
+    count of ``set_num_threads``, if it was called (each module also calls this when it loads).
+    The ``blis`` wheel has no threads to set; NumPy's BLAS is threadpoolctl's."""
+    if _num_threads is None:
+        return
+    for module in ("npgan.kernels.gemm_tiles", "npgan.kernels.gemm_mkl"):
+        if module in sys.modules:
+            sys.modules[module].set_num_threads(_num_threads)
 
 
 def prefer_passive_waiting():

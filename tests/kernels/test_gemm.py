@@ -8,7 +8,7 @@ import npgan as ng
 import npgan.kernels as K
 
 SHAPES = [(1, 1, 1), (3, 5, 7), (1, 784, 256), (64, 784, 256), (17, 1, 3), (0, 4, 3), (4, 0, 3), (4, 3, 0),
-          (33, 65, 1)]
+          (33, 65, 1), (1031, 130, 47), (64, 1600, 3136)]
 LAYOUTS = ["c", "transposed", "strided"]
 
 
@@ -22,7 +22,7 @@ def laid_out(a, layout):
     return a.copy()
 
 
-@pytest.mark.parametrize("library", [b for b in ("numpy", "mkl", "blis") if b in K.available_backends()])
+@pytest.mark.parametrize("library", [b for b in ("numpy", "c", "mkl", "blis") if b in K.available_backends()])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 def test_equals_the_product_to_rounding(library, dtype, shape):
@@ -41,7 +41,7 @@ def test_equals_the_product_to_rounding(library, dtype, shape):
             np.testing.assert_array_equal(A, laid_out(a, la))  # operands untouched
 
 
-@pytest.mark.parametrize("library", [b for b in ("mkl", "blis") if b in K.available_backends()])
+@pytest.mark.parametrize("library", [b for b in ("c", "mkl", "blis") if b in K.available_backends()])
 def test_linear_and_conv_gradients_run_on_the_library(library):
     """Under set_backend(library) the ops run their GEMMs there and stay right (float64 gradcheck)."""
     ng.set_backend(library)
