@@ -4,8 +4,8 @@
    Why (npgan/kernels/gemm_tiles.py has the measurements): a BLAS library that splits one
    GEMM over its threads hands each thread a fixed share and makes every thread wait for the
    others, spinning. When other processes keep the cores busy, the scheduler puts one thread
-   aside for a whole time slice and the others spin until it comes back: a step that took
-   10 ms took 40-400 ms. Here a GEMM is a list of independent tiles, and any thread takes
+   aside for a whole time slice and the others spin until it comes back (measured in
+   benchmarks/README.md, "A busy machine"). Here a GEMM is a list of independent tiles, and any thread takes
    the next unclaimed tile: when a thread is put aside, the others take its tiles, and the
    caller waits only for a tile already under way. The tiles are a function of the shapes
    alone (chosen in Python), and each is computed by the same BLAS call whichever thread runs
@@ -35,7 +35,7 @@
 #include "gemm_tiles.h"
 
 #define MAX_WORKERS 63
-#define SPIN_NS 100000  /* an idle worker's polling time before it sleeps: 0.1 ms */
+#define SPIN_NS 100000  /* nanoseconds an idle worker polls for the next job before it sleeps */
 #define TILE_ALIGN 16
 
 enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };  /* CBLAS_ORDER, CBLAS_TRANSPOSE */

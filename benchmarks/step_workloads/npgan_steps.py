@@ -23,8 +23,13 @@ HIDDEN = (256, 256)
 
 
 def version():
+    from npgan.kernels import backend_of
+    gemm = backend_of("gemm")
+    if gemm == "c":  # the GEMM tiles on npgan's threads (npgan/kernels/gemm_tiles.py)
+        from npgan.kernels import gemm_tiles
+        gemm = f"c: OpenBLAS tiles on {gemm_tiles.get_num_threads()} threads"
     return f"npgan {npgan.__version__} from {os.path.dirname(os.path.dirname(npgan.__file__))} " \
-           f"(backend {npgan.get_backend()})"
+           f"(backend {npgan.get_backend()}, gemm {gemm})"
 
 
 def _load(module, arrays):

@@ -3,13 +3,12 @@ npgan's threads share out (``csrc/gemm_tiles.c``).
 
 Why. OpenBLAS splits one GEMM over its threads in fixed shares, and every thread waits,
 spinning, for the others. On a machine whose cores other processes keep busy, the scheduler
-puts one of those threads aside for a whole time slice while the others spin: with two
-CPU-bound processes beside it, an MLP GAN step of about 8 ms took 40-390 ms, and a 300-step
-``npgan train`` 4-9 times its idle time (benchmarks/README.md, "A busy machine"). Here a GEMM
-is cut into independent tiles, each one single-threaded OpenBLAS call, and any of npgan's
-threads takes the next tile nobody has claimed: a thread the scheduler puts aside loses its
-share to the others instead of stalling them, and idle threads sleep after 0.1 ms instead
-of spinning.
+puts one of those threads aside for a whole time slice while the others spin, and a training
+step took several to tens of times its idle time (benchmarks/README.md, "A busy machine").
+Here a GEMM is cut into independent tiles, each one single-threaded OpenBLAS call, and any of
+npgan's threads takes the next tile nobody has claimed: a thread the scheduler puts aside
+loses its share to the others instead of stalling them, and an idle thread goes to sleep
+shortly after its last tile (csrc/gemm_tiles.c, SPIN_NS) instead of spinning.
 
 Reproducible. The tiles depend on the shapes only (``tiling``), and each tile is the same
 OpenBLAS call whichever thread runs it, so the result is the same at every thread count of
@@ -40,7 +39,7 @@ from . import threads
 
 TILE_ALIGN = 16        # tile bounds are multiples of 16 (as csrc/gemm_tiles.c)
 MAX_TILES = 8          # tiles of one GEMM at most: enough for 8 threads
-TILE_FLOPS = 4 << 20   # 2 M N K of a tile at least (~35 us of one core): smaller GEMMs are one call
+TILE_FLOPS = 4 << 20   # 2 M N K of a tile at least: smaller GEMMs are one call (benchmarks/README.md, "A busy machine")
 
 
 def _openblas():
