@@ -20,8 +20,9 @@ parameter group) and a copy of its state (momentum buffers; Adam's m, v and step
 The state and the lr are read by ops (``npgan.gan.optimizer_values``), so a captured step
 reads them again at each replay; they enter the graph as constants (no gradient flows into
 them). The step count and the lr are float64 0-d Tensors: the bias corrections are computed
-in double, as the optimizer's kernel does, and cast to the parameter's dtype where they
-meet it. The optimizer itself is not changed.
+in double, as the optimizer's kernel does (with NumPy's power, which can differ from the
+kernel's Python ``**`` in the last bit), and cast to the parameter's dtype where they meet
+it. The optimizer itself is not changed.
 
 One detail of the Adam graph: d sqrt(v)/dv is infinite at v = 0, which occurs on the first
 step for an entry whose gradient is exactly 0 (a dead ReLU). There sqrt(v) = sqrt(1 - beta2) |g|
