@@ -17,7 +17,9 @@ parameter (read live at replay) from a constant, and to catch data-dependent Pyt
 step is traced on its first TWO calls (as TinyJit captures on the 2nd) and the two
 programs compared: the same ops in the same order, an outside array either the same
 object both times (live) or equal values (a constant); anything else is refused with the
-first op that differs; so is an op whose attributes (an index, batch statistics kept on
+first op that differs and, for a new outside array with other values, which input it is
+and where its values came from when it can tell (``why.py``: a copy of an optimizer's
+state, an lr a scheduler changed, else data outside any op); so is an op whose attributes (an index, batch statistics kept on
 the Function) or output shapes differ between the traces. Masks, signs and conditions
 built from the data are ops too (``npgan.ops.locally_constant``), so they are recomputed
 at each replay. In-place writes (``copy_``, ``add_``, ...) are recorded and replayed.

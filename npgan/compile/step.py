@@ -5,6 +5,7 @@ import numpy as np
 
 from ..autograd import capture, grad_mode
 from ..autograd.tensor import Tensor
+from .why import changed_constant
 
 
 class CaptureError(RuntimeError):
@@ -40,6 +41,7 @@ class Recorder:
             self.slot[id(x.data)] = (weakref.ref(x.data), ("in", i))
         self.entries, self.n = [], 0
         self.before = {}  # id -> (outside array, its values before the step's first write into it)
+        self.optimizers = []  # whose step() the trace recorded: a refusal looks there for a stale copy
 
     def _in(self, a):
         named = self.slot.get(id(a))
@@ -99,6 +101,8 @@ class Recorder:
         per parameter group, in place on the parameters and their states)."""
         if closure is not None:
             raise CaptureError(f"{name} with a closure inside a captured step")
+        if hasattr(call, "__self__"):  # optimizer.step, a bound method
+            self.optimizers.append(call.__self__)
         self.entries.append(Entry(name, call, [], 0))
 
     def refuse(self, what):
@@ -136,6 +140,10 @@ def _equal(a, b):
     return a is b or (type(a) is type(b) and a == b)
 
 
+def _arrays(a, b):
+    return isinstance(a, np.ndarray) and isinstance(b, np.ndarray)
+
+
 def _same(r1, slot1, r2, slot2):
     """The same slot in both traces: an outside array the same object (live) or with equal
     values before the step wrote into it (a constant)."""
@@ -150,9 +158,14 @@ def _same(r1, slot1, r2, slot2):
 def _check(r1, outs1, r2, outs2):
     """Raise CaptureError at the first op where the two traces differ."""
     for k, (e1, e2) in enumerate(zip(r1.entries, r2.entries)):
-        if e1.name != e2.name or len(e1.ins) != len(e2.ins) or not all(_same(r1, a, r2, b) for a, b in zip(e1.ins, e2.ins)):
+        if e1.name != e2.name or len(e1.ins) != len(e2.ins):
             raise CaptureError(f"op {k} ({e1.name} vs {e2.name}) differs between two traces: data-dependent "
-                               "Python control flow or a constant computed from the data")
+                               "Python control flow")
+        for i, (a, b) in enumerate(zip(e1.ins, e2.ins)):
+            if not _same(r1, a, r2, b):
+                why = (changed_constant(i, b[1], r2.optimizers) if a[0] == b[0] == "ext" and _arrays(a[1], b[1])
+                       else f"its input {i} comes from elsewhere: data-dependent Python control flow")
+                raise CaptureError(f"op {k} ({e1.name}) differs between two traces: {why}")
         if not _equal(e1.facts, e2.facts):
             raise CaptureError(f"op {k} ({e1.name}) has other attributes or output shapes in the second trace: "
                                "it keeps values computed from the data on itself, or its shapes depend on the data")

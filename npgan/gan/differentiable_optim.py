@@ -16,8 +16,13 @@ so k steps here give the parameters k real optimizer steps give (tested to 1e-15
            param = param - lr / (1 - beta1^t) * m / (sqrt(v_hat) / sqrt(1 - beta2^t) + eps)
 
 ``from_optimizer(opt, params)`` starts from a live optimizer: its hyper-parameters (per
-parameter group) and a copy of its state (momentum buffers; Adam's m, v and step count t),
-which enter the graph as constants. The optimizer itself is not changed.
+parameter group) and a copy of its state (momentum buffers; Adam's m, v and step count t).
+The state and the lr are read by ops (``npgan.gan.optimizer_values``), so a captured step
+reads them again at each replay; they enter the graph as constants (no gradient flows into
+them). The step count and the lr are float64 0-d Tensors: the bias corrections are computed
+in double, as the optimizer's kernel does (with NumPy's power, which can differ from the
+kernel's Python ``**`` in the last bit), and cast to the parameter's dtype where they meet
+it. The optimizer itself is not changed.
 
 One detail of the Adam graph: d sqrt(v)/dv is infinite at v = 0, which occurs on the first
 step for an entry whose gradient is exactly 0 (a dead ReLU). There sqrt(v) = sqrt(1 - beta2) |g|
@@ -25,31 +30,26 @@ has a kink, and ``_sqrt_zero_safe`` gives it the derivative 0 (the subgradient P
 takes), so the update's derivative in g there is the exact one, lr / eps for the first step's
 lr g / (|g| + eps), instead of 0 * inf = nan.
 """
-import math
-
 import numpy as np
 
 from ..autograd.tensor import Tensor
-from ..ops import maximum, sqrt, where
+from ..ops import cast, maximum, sqrt, where
 from ..optim import SGD, Adam
+from .optimizer_values import group_value, state_value
 
 
 def _sqrt_zero_safe(v):
     """sqrt(v) for v >= 0 whose derivative at v = 0 is 0 instead of infinite."""
-    positive = v.data > 0  # locally constant mask
+    positive = v > 0  # locally constant mask
     one = Tensor(np.ones((), dtype=v.dtype))
     zero = Tensor(np.zeros((), dtype=v.dtype))
     return where(positive, sqrt(where(positive, v, one)), zero)
 
 
-def _constant(array):
-    return None if array is None else Tensor(np.array(array, copy=True))
-
-
 class DifferentiableSGD:
     """``npgan.optim.SGD``'s update on Tensors; ``groups[i]`` holds parameter i's
-    hyper-parameters (lr, momentum, dampening, weight_decay, nesterov) and ``buffers[i]``
-    its momentum buffer (a Tensor, or None before its first step)."""
+    hyper-parameters (lr as a 0-d Tensor, momentum, dampening, weight_decay, nesterov) and
+    ``buffers[i]`` its momentum buffer (a Tensor, or None before its first step)."""
 
     def __init__(self, groups, buffers=None):
         self.groups = list(groups)
@@ -57,8 +57,9 @@ class DifferentiableSGD:
 
     @classmethod
     def from_optimizer(cls, optimizer, params):
-        groups = _groups_of(optimizer, params)
-        return cls(groups, [_constant(optimizer.state.get(p, {}).get("momentum_buffer")) for p in params])
+        buffers = [state_value(optimizer, p, "momentum_buffer") if "momentum_buffer" in optimizer.state.get(p, {})
+                   else None for p in params]
+        return cls(_groups_of(optimizer, params), buffers)
 
     def step(self, params, grads):
         """The updated parameters (Tensors in the graph); a parameter whose gradient is
@@ -76,15 +77,15 @@ class DifferentiableSGD:
                 b = g if b is None else h["momentum"] * b + (1 - h["dampening"]) * g
                 self.buffers[i] = b
                 g = g + h["momentum"] * b if h["nesterov"] else b
-            new_params.append(p - h["lr"] * g)
+            new_params.append(p - cast(h["lr"], p.dtype) * g)
         return new_params
 
 
 class DifferentiableAdam:
     """``npgan.optim.Adam``'s update on Tensors; ``groups[i]`` holds parameter i's
-    hyper-parameters (lr, betas, eps, weight_decay, amsgrad) and ``states[i]`` its state
-    {"step": t, "exp_avg": m, "exp_avg_sq": v[, "max_exp_avg_sq": v_max]} (Tensors), or
-    None before its first step."""
+    hyper-parameters (lr as a 0-d Tensor, betas, eps, weight_decay, amsgrad) and ``states[i]``
+    its state {"step": t, "exp_avg": m, "exp_avg_sq": v[, "max_exp_avg_sq": v_max]} (Tensors;
+    t a float64 0-d one), or None before its first step."""
 
     def __init__(self, groups, states=None):
         self.groups = list(groups)
@@ -92,11 +93,8 @@ class DifferentiableAdam:
 
     @classmethod
     def from_optimizer(cls, optimizer, params):
-        states = []
-        for p in params:
-            state = optimizer.state.get(p)
-            states.append(None if not state else
-                          {k: (v if k == "step" else _constant(v)) for k, v in state.items()})
+        states = [{k: state_value(optimizer, p, k) for k in optimizer.state[p]} if optimizer.state.get(p) else None
+                  for p in params]
         return cls(_groups_of(optimizer, params), states)
 
     def step(self, params, grads):
@@ -112,7 +110,7 @@ class DifferentiableAdam:
             state = self.states[i]
             if state is None:
                 zeros = np.zeros(p.shape, dtype=p.dtype)
-                state = {"step": 0, "exp_avg": Tensor(zeros), "exp_avg_sq": Tensor(zeros)}
+                state = {"step": Tensor(np.zeros(())), "exp_avg": Tensor(zeros), "exp_avg_sq": Tensor(zeros)}
                 if h["amsgrad"]:
                     state["max_exp_avg_sq"] = Tensor(zeros)
             t = state["step"] + 1
@@ -125,20 +123,23 @@ class DifferentiableAdam:
             if "max_exp_avg_sq" in state:
                 v_hat = new_state["max_exp_avg_sq"] = maximum(state["max_exp_avg_sq"], v)
             self.states[i] = new_state
-            step_size = h["lr"] / (1.0 - beta1 ** t)
-            bias_correction2_sqrt = math.sqrt(1.0 - beta2 ** t)
+            step_size = cast(h["lr"] / (1.0 - beta1 ** t), p.dtype)
+            bias_correction2_sqrt = cast(sqrt(1.0 - beta2 ** t), p.dtype)
             denom = _sqrt_zero_safe(v_hat) / bias_correction2_sqrt + h["eps"]
             new_params.append(p - step_size * m / denom)
         return new_params
 
 
 def _groups_of(optimizer, params):
-    """The hyper-parameters (a param group without its "params") of each of ``params``."""
-    group_of = {id(p): group for group in optimizer.param_groups for p in group["params"]}
-    missing = [i for i, p in enumerate(params) if id(p) not in group_of]
+    """The hyper-parameters (a param group without its "params") of each of ``params``,
+    the lr read by an op (a scheduler changes it between steps)."""
+    index_of = {id(p): j for j, group in enumerate(optimizer.param_groups) for p in group["params"]}
+    missing = [i for i, p in enumerate(params) if id(p) not in index_of]
     if missing:
         raise ValueError(f"{type(optimizer).__name__}: params {missing} are not in the optimizer's groups")
-    return [{k: v for k, v in group_of[id(p)].items() if k != "params"} for p in params]
+    lrs = [group_value(optimizer, j, "lr") for j in range(len(optimizer.param_groups))]
+    return [{**{k: v for k, v in optimizer.param_groups[j].items() if k != "params"}, "lr": lrs[j]}
+            for j in (index_of[id(p)] for p in params)]
 
 
 def differentiable_optimizer(optimizer, params):

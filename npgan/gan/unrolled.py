@@ -20,7 +20,8 @@ cost. ``first_order=True`` treats theta_D^k as a constant (the "stop gradient" v
 paper compares against): G's gradient is the plain one, taken at the look-ahead D.
 
 All k steps and the final cost use the same batches: the G(z) the trainer hands to
-``generator_loss`` and one real batch drawn here with the trainer's random generator.
+``generator_loss`` and one real batch drawn here with the trainer's random generator
+(through ``npgan.random.draw``, so a captured step draws it afresh at each replay).
 L_D and L_G are the wrapped game's (any game here but weight-clipped WGAN, whose clipping
 is not part of the step; WGAN-GP's interpolates x_hat are constants for G, as
 ``npgan.gan.penalties`` makes them); D is called through ``npgan.nn.utils.functional_call`` with
@@ -32,6 +33,7 @@ import numpy as np
 from ..autograd.engine import grad
 from ..autograd.tensor import Tensor
 from ..nn.utils import functional_call
+from ..random import draw
 from .differentiable_optim import differentiable_optimizer
 from .games import WGANGame
 
@@ -71,8 +73,7 @@ class UnrolledGame:
     def unrolled_parameters(self, names, params, fake, rng=None):
         """theta_D^k: D's parameters ``params`` after k simulated optimizer steps on
         L_D(real, ``fake``); in the graph of G unless ``first_order``."""
-        x, _ = self.sample_real(fake.shape[0], rng)
-        real = Tensor(np.asarray(x, dtype=fake.dtype))
+        real = draw(lambda: np.asarray(self.sample_real(fake.shape[0], rng)[0], dtype=fake.dtype))
         inner = differentiable_optimizer(self.optimizer, params)
         if self.first_order:
             fake = fake.detach()

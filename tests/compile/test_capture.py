@@ -55,6 +55,56 @@ def test_data_dependent_control_flow_is_refused():
         step(ng.tensor(-np.ones(3)))
 
 
+def _refusal(step, *inputs):
+    """The CaptureError message of the second trace of ``step``."""
+    compiled = ng.compile(step)
+    compiled(*inputs)
+    with pytest.raises(CaptureError) as refused:
+        compiled(*inputs)
+    return str(refused.value)
+
+
+def _adam_step(opt, w, x):
+    opt.zero_grad()
+    (x * w * w).sum().backward()
+    opt.step()
+
+
+def test_a_copy_of_optimizer_state_is_refused_naming_it():
+    """The unrolled GAN's old mistake: Adam's moment copied into a constant at trace time."""
+    w = ng.tensor(np.ones(3), requires_grad=True)
+    opt = ng.optim.Adam([w], lr=0.1)
+
+    def step(x):
+        _adam_step(opt, w, x)
+        return (ng.tensor(opt.state[w]["exp_avg"].copy()) * w).sum()
+    message = _refusal(step, ng.tensor(np.arange(3.0)))
+    assert "(Mul) differs between two traces: its input 0" in message, message
+    assert "a constant made from optimizer state (Adam's 'exp_avg' of its parameter 0)" in message, message
+
+
+def test_a_hyper_parameter_a_scheduler_changes_is_refused_naming_it():
+    w = ng.tensor(np.ones(3), requires_grad=True)
+    opt = ng.optim.Adam([w], lr=0.1)
+    decay = ng.optim.lr_scheduler.LinearLR(opt, 1.0, 0.0, total_iters=10)
+
+    def step(x):
+        _adam_step(opt, w, x)
+        decay.step()
+        return w * opt.param_groups[0]["lr"]
+    message = _refusal(step, ng.tensor(np.arange(3.0)))
+    assert "its input 1" in message and "(Adam's 'lr' of group 0)" in message, message
+
+
+def test_a_batch_drawn_outside_npgan_random_draw_is_refused_naming_it():
+    rng = np.random.default_rng(0)
+    message = _refusal(lambda x: x + ng.tensor(rng.standard_normal(3)), ng.tensor(np.zeros(3)))
+    assert "(Add) differs between two traces: its input 1, an array from outside the step (float64 (3,))" \
+        in message, message
+    assert "a random draw not made through npgan.random.draw" in message, message
+    assert "optimizer" not in message, message
+
+
 def test_shape_change_retraces():
     step = ng.compile(lambda x: (x * x).sum(0))
     for n in (3, 3, 3, 5, 5, 5, 3):
