@@ -3,6 +3,7 @@
     python benchmarks/bench_contention.py                    # 2 busy processes, MLP GAN / WGAN-GP / DCGAN
     python benchmarks/bench_contention.py --train 300        # ... and a short plain `npgan train`
     python benchmarks/bench_contention.py --quick            # a smoke run of the plumbing
+    python benchmarks/bench_contention.py --baseline ../old  # ... and another checkout's npgan beside it
 
 A learner's laptop always has something else running. When another process wants every
 core, a library whose threads busy-wait for each other (OpenBLAS's and OpenMP's do, unless
@@ -63,12 +64,12 @@ def run_bench_steps(bench_args, json_path):
         return json.load(f)
 
 
-def time_train(steps, out):
+def time_train(steps, out, tree=os.path.dirname(HERE)):
     """Wall seconds of ``npgan train --steps STEPS --out OUT --no-progress`` (a fresh run), with
-    npgan imported from this checkout."""
+    npgan imported from ``tree`` (this checkout unless another is given)."""
     command = [sys.executable, "-c", "import sys; from npgan.app.cli import main; sys.exit(main())",
                "train", "--steps", str(steps), "--out", out, "--overwrite", "--no-progress"]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.path.dirname(HERE)] + [os.environ.get("PYTHONPATH", "")]))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([tree] + [os.environ.get("PYTHONPATH", "")]))
     t0 = time.perf_counter()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=env)
     return time.perf_counter() - t0
@@ -79,6 +80,9 @@ def medians(result):
     return {(r["library"], r["workload"]): r["median_ms"] for r in result["results"]}
 
 
+BASELINE = "npgan-baseline"  # bench_steps.py's name for the --baseline checkout's npgan
+
+
 def compare(idle, loaded, peer="torch"):
     """Rows of the report: per workload, each library's slowdown and npgan's ratio to ``peer``
     idle and loaded, with the target's verdict when both libraries ran."""
@@ -86,7 +90,7 @@ def compare(idle, loaded, peer="torch"):
     rows = []
     for wname in dict.fromkeys(w for _, w in idle_ms):
         row = {"workload": wname}
-        for lib in ("npgan", peer):
+        for lib in ("npgan", BASELINE, peer):
             if (lib, wname) in idle_ms and (lib, wname) in loaded_ms:
                 row[f"{lib}_idle_ms"] = idle_ms[lib, wname]
                 row[f"{lib}_loaded_ms"] = loaded_ms[lib, wname]
@@ -115,9 +119,14 @@ def print_report(rows, busy, train=None, peer="torch"):
         print(f"| {r['workload']} | {cell(r, 'npgan', 'idle_ms')} / {cell(r, 'npgan', 'loaded_ms')} "
               f"| {cell(r, peer, 'idle_ms')} / {cell(r, peer, 'loaded_ms')} | {cell(r, 'npgan', 'slowdown')} "
               f"| {cell(r, peer, 'slowdown')} | {ratios} | {growth} |")
-    if train:
-        factor = train["loaded_s"] / train["idle_s"]
-        print(f"\n# npgan train --steps {train['steps']}: {train['idle_s']:.1f} s idle, {train['loaded_s']:.1f} s "
+    if any(f"{BASELINE}_slowdown" in r for r in rows):
+        print(f"\n# {BASELINE} (--baseline): idle / loaded ms, slowdown")
+        for r in rows:
+            print(f"| {r['workload']} | {cell(r, BASELINE, 'idle_ms')} / {cell(r, BASELINE, 'loaded_ms')} "
+                  f"| {cell(r, BASELINE, 'slowdown')} |")
+    for name, run in (train or {}).items():
+        factor = run["loaded_s"] / run["idle_s"]
+        print(f"\n# {name}: npgan train --steps {run['steps']}: {run['idle_s']:.1f} s idle, {run['loaded_s']:.1f} s "
               f"loaded: {factor:.2f}x (target <= {TRAIN_TARGET}: {'met' if factor <= TRAIN_TARGET else 'MISSED'})")
 
 
@@ -133,11 +142,18 @@ def main(argv=None):
                         help="also time a plain `npgan train --steps STEPS`, idle and loaded (0: skip)")
     parser.add_argument("--quick", action="store_true", help="2 rounds, few steps, MLP GAN only: the plumbing")
     parser.add_argument("--json", metavar="PATH", help="also write both runs and the report as JSON")
+    parser.add_argument("--baseline", metavar="PATH",
+                        help="also measure npgan imported from PATH (another checkout), steps and --train alike")
     args = parser.parse_args(argv)
     if args.busy < 1 or args.rounds < 1 or args.threads < 1 or args.train < 0:
         parser.error("--busy, --rounds and --threads must be positive, --train at least 0")
 
     bench_args = ["--libs", args.libs, "--threads", str(args.threads), "--rss-steps", "0"]
+    if args.baseline:
+        bench_args += ["--baseline", os.path.abspath(args.baseline)]
+    trees = {"npgan": os.path.dirname(HERE)}
+    if args.baseline:
+        trees[BASELINE] = os.path.abspath(args.baseline)
     if args.quick:
         bench_args += ["--workloads", "mlp_gan_b64", "--rounds", "2", "--steps-scale", "0.3"]
     else:
@@ -145,13 +161,14 @@ def main(argv=None):
     print(f"# load average before the idle run: {os.getloadavg()}")
     with tempfile.TemporaryDirectory(prefix="npgan_contention_") as tmp:
         idle = run_bench_steps(bench_args, os.path.join(tmp, "idle.json"))
-        train = None
+        train = {}
         if args.train:
-            train = {"steps": args.train, "idle_s": time_train(args.train, os.path.join(tmp, "run"))}
+            for name, tree in trees.items():
+                train[name] = {"steps": args.train, "idle_s": time_train(args.train, os.path.join(tmp, "run"), tree)}
         with BusyProcesses(args.busy):
             loaded = run_bench_steps(bench_args, os.path.join(tmp, "loaded.json"))
-            if args.train:
-                train["loaded_s"] = time_train(args.train, os.path.join(tmp, "run"))
+            for name in train:
+                train[name]["loaded_s"] = time_train(args.train, os.path.join(tmp, "run"), trees[name])
     rows = compare(idle, loaded)
     print_report(rows, args.busy, train)
     if args.json:
