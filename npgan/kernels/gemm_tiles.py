@@ -10,9 +10,9 @@ npgan's threads takes the next tile nobody has claimed: a thread the scheduler p
 loses its share to the others instead of stalling them, and an idle thread goes to sleep
 shortly after its last tile (csrc/gemm_tiles.c, SPIN_NS) instead of spinning.
 
-Reproducible. The tiles depend on the shapes only (``tiling``), and each tile is the same
-OpenBLAS call whichever thread runs it, so the result is the same at every thread count of
-2 or more and under any load. With one thread (``npgan.set_num_threads(1)``, or
+Reproducible. The tiles depend on the shapes and the machine's core count only
+(``tiling``), and each tile is the same OpenBLAS call whichever thread runs it, so on a
+machine the result is the same at every thread count of 2 or more and under any load. With one thread (``npgan.set_num_threads(1)``, or
 ``OPENBLAS_NUM_THREADS=1`` / ``OMP_NUM_THREADS=1`` in the environment) a GEMM is one
 ``numpy.matmul`` on one BLAS thread, bit for bit what the ``numpy`` backend gives at one
 thread; at 2 or more threads the tiles round differently from one call (they are other
@@ -30,6 +30,7 @@ library NumPy loaded), there is nothing to tile with: ``gemm`` is then NumPy's m
 reference.
 """
 import ctypes
+import os
 
 import numpy as np
 
@@ -38,8 +39,10 @@ from npgan._C import ffi, lib
 from . import threads
 
 TILE_ALIGN = 16        # tile bounds are multiples of 16 (as csrc/gemm_tiles.c)
-MAX_TILES = 8          # tiles of one GEMM at most: enough for 8 threads
-TILE_FLOPS = 4 << 20   # 2 M N K of a tile at least: smaller GEMMs are one call (benchmarks/README.md, "A busy machine")
+# Tiles of one GEMM at most: one per core of the machine (not per thread used: the tiles must
+# not depend on the thread count), at most 8; more tiles than threads only repack operands.
+MAX_TILES = max(1, min(8, os.cpu_count() or 1))
+TILE_FLOPS = 2 << 20   # 2 M N K of a tile at least: smaller GEMMs are one call (benchmarks/README.md, "A busy machine")
 
 
 def _openblas():
@@ -73,7 +76,8 @@ else:
 def tiling(M, N, K):
     """(tiles, split_n): how ``gemm`` cuts out (M, N) -- along N if N >= M, else along M, in
     as many tiles as have TILE_FLOPS each (at most MAX_TILES, each TILE_ALIGN wide at least).
-    A function of the shapes only, so the result is the same at every thread count."""
+    A function of the shapes (and the machine's MAX_TILES) only, so the result is the same at
+    every thread count."""
     split_n = N >= M
     tiles = min(MAX_TILES, (N if split_n else M) // TILE_ALIGN, 2 * M * N * K // TILE_FLOPS)
     return max(1, tiles), split_n
