@@ -27,6 +27,7 @@ every number here meaningless (the load average is printed for that reason).
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -125,9 +126,14 @@ def print_report(rows, busy, train=None, peer="torch"):
             print(f"| {r['workload']} | {cell(r, BASELINE, 'idle_ms')} / {cell(r, BASELINE, 'loaded_ms')} "
                   f"| {cell(r, BASELINE, 'slowdown')} |")
     for name, run in (train or {}).items():
-        factor = run["loaded_s"] / run["idle_s"]
-        print(f"\n# {name}: npgan train --steps {run['steps']}: {run['idle_s']:.1f} s idle, {run['loaded_s']:.1f} s "
-              f"loaded: {factor:.2f}x (target <= {TRAIN_TARGET}: {'met' if factor <= TRAIN_TARGET else 'MISSED'})")
+        idle, loaded = statistics.median(run["idle"]), statistics.median(run["loaded"])
+        factor = loaded / idle
+
+        def seconds(times):
+            return ", ".join(f"{t:.1f}" for t in times)
+        print(f"\n# {name}: npgan train --steps {run['steps']}: median {idle:.1f} s idle ({seconds(run['idle'])}), "
+              f"{loaded:.1f} s loaded ({seconds(run['loaded'])}): {factor:.2f}x, worst loaded / median idle "
+              f"{max(run['loaded']) / idle:.2f}x (target <= {TRAIN_TARGET}: {'met' if factor <= TRAIN_TARGET else 'MISSED'})")
 
 
 def main(argv=None):
@@ -140,13 +146,16 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--train", type=int, default=0, metavar="STEPS",
                         help="also time a plain `npgan train --steps STEPS`, idle and loaded (0: skip)")
+    parser.add_argument("--train-rounds", type=int, default=1, metavar="N",
+                        help="time each --train run N times, alternating between the checkouts; the report "
+                             "gives the median and the range")
     parser.add_argument("--quick", action="store_true", help="2 rounds, few steps, MLP GAN only: the plumbing")
     parser.add_argument("--json", metavar="PATH", help="also write both runs and the report as JSON")
     parser.add_argument("--baseline", metavar="PATH",
                         help="also measure npgan imported from PATH (another checkout), steps and --train alike")
     args = parser.parse_args(argv)
-    if args.busy < 1 or args.rounds < 1 or args.threads < 1 or args.train < 0:
-        parser.error("--busy, --rounds and --threads must be positive, --train at least 0")
+    if args.busy < 1 or args.rounds < 1 or args.threads < 1 or args.train < 0 or args.train_rounds < 1:
+        parser.error("--busy, --rounds, --threads and --train-rounds must be positive, --train at least 0")
 
     bench_args = ["--libs", args.libs, "--threads", str(args.threads), "--rss-steps", "0"]
     if args.baseline:
@@ -161,14 +170,17 @@ def main(argv=None):
     print(f"# load average before the idle run: {os.getloadavg()}")
     with tempfile.TemporaryDirectory(prefix="npgan_contention_") as tmp:
         idle = run_bench_steps(bench_args, os.path.join(tmp, "idle.json"))
-        train = {}
-        if args.train:
-            for name, tree in trees.items():
-                train[name] = {"steps": args.train, "idle_s": time_train(args.train, os.path.join(tmp, "run"), tree)}
+        train = {name: {"steps": args.train, "idle": [], "loaded": []} for name in trees} if args.train else {}
+
+        def time_trains(phase):
+            for _ in range(args.train_rounds):
+                for name in train:
+                    train[name][phase].append(time_train(args.train, os.path.join(tmp, "run"), trees[name]))
+
+        time_trains("idle")
         with BusyProcesses(args.busy):
             loaded = run_bench_steps(bench_args, os.path.join(tmp, "loaded.json"))
-            for name in train:
-                train[name]["loaded_s"] = time_train(args.train, os.path.join(tmp, "run"), trees[name])
+            time_trains("loaded")
     rows = compare(idle, loaded)
     print_report(rows, args.busy, train)
     if args.json:

@@ -191,7 +191,9 @@ static void run_job(const job_t *j, int threads)
 {
     if (threads > MAX_WORKERS + 1)
         threads = MAX_WORKERS + 1;
-    if (threads <= 1 || j->tiles <= 1 || pthread_mutex_trylock(&busy) != 0) {
+    /* (tiles beyond the state word's 8 bits never come from gemm_tiles.py, which makes at most
+       8; any such count still gets every tile computed, on this thread) */
+    if (threads <= 1 || j->tiles <= 1 || j->tiles > 0xFF || pthread_mutex_trylock(&busy) != 0) {
         for (int64_t t = 0; t < j->tiles; t++)
             run_tile(j, t);
         return;
