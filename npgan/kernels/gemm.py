@@ -5,15 +5,18 @@ kernels): the forward and both gradients of ``linear`` / ``matmul`` (2-D operand
 three products of the im2col convolution (``conv.py``). So the library that multiplies is
 chosen in one place, by the registry's usual ``prefer`` order, among:
 
+    c       NumPy's own OpenBLAS, single-threaded, on tiles fixed by the shapes that npgan's
+            threads claim one by one (``gemm_tiles.py``, ``csrc/gemm_tiles.c``): what ``auto``
+            runs, for its behaviour on a busy machine (benchmarks/README.md, "A busy machine")
     numpy   numpy.matmul: the BLAS NumPy was built with (OpenBLAS in the PyPI wheel). The
-            reference, and what runs when nothing else is installed.
+            reference, and what runs without the C extension or an ILP64 OpenBLAS.
     mkl     cblas_sgemm / cblas_dgemm of Intel's oneMKL (``gemm_mkl.py``; ``pip install mkl``)
     blis    the ``blis`` package's gemm (``gemm_blis.py``; ``pip install blis``)
 
-(``pip install -e '.[fast]'`` installs the faster ones; which is faster for the shapes of
+(``pip install -e '.[fast]'`` installs the last two; which is faster for the shapes of
 the five benchmark workloads, at 1 and 2 threads, is measured by ``benchmarks/bench_gemm.py``
-and written in benchmarks/README.md, "Which GEMM library". ``auto`` keeps ``numpy`` first:
-the whole default training ran slower with MKL first; the measurement is there too.)
+and written in benchmarks/README.md, "Which GEMM library". ``auto`` keeps MKL opt-in: the
+whole default training ran slower with MKL first; the measurement is there too.)
 
 BLAS multiplies row-major matrices given as a pointer, a leading dimension and a transpose
 flag, so the check turns each operand into that form: a C-contiguous array as it is, a

@@ -12,12 +12,16 @@ shortly after its last tile (csrc/gemm_tiles.c, SPIN_NS) instead of spinning.
 
 Reproducible. The tiles depend on the shapes and the machine's core count only
 (``tiling``), and each tile is the same OpenBLAS call whichever thread runs it, so on a
-machine the result is the same at every thread count of 2 or more and under any load. With one thread (``npgan.set_num_threads(1)``, or
-``OPENBLAS_NUM_THREADS=1`` / ``OMP_NUM_THREADS=1`` in the environment) a GEMM is one
-``numpy.matmul`` on one BLAS thread, bit for bit what the ``numpy`` backend gives at one
-thread; at 2 or more threads the tiles round differently from one call (they are other
-products of OpenBLAS's kernels, not worse ones), and so do small GEMMs, which are one tile:
-one ``numpy.matmul`` on one BLAS thread.
+machine the result is the same at every thread count of 2 or more and under any load. With
+one thread (``npgan.set_num_threads(1)``, or ``OPENBLAS_NUM_THREADS=1`` / ``OMP_NUM_THREADS=1``
+in the environment) a GEMM is one ``numpy.matmul`` on one BLAS thread, bit for bit what the
+``numpy`` backend gives at one thread. At 2 or more threads the tiles round differently from
+one call (they are other products of OpenBLAS's kernels, not worse ones); a small GEMM is one
+tile, one ``numpy.matmul`` on one BLAS thread, which rounds differently from OpenBLAS's own
+2-thread split of it.
+
+The library is the first ILP64 OpenBLAS that ``threadpoolctl`` lists, which is NumPy's unless
+another ILP64 OpenBLAS was loaded into the process before it.
 
 Threads. The count is OpenBLAS's own when this module loads (``OPENBLAS_NUM_THREADS``, else
 ``OMP_NUM_THREADS``, else the cores), until ``npgan.set_num_threads(n)``; loading this module
