@@ -41,6 +41,7 @@ import numpy as np
 from npgan._C import ffi, lib
 
 from . import threads
+from .gemm import gemm as reference  # numpy.matmul: one call, on OpenBLAS's one thread
 
 TILE_ALIGN = 16        # tile bounds are multiples of 16 (as csrc/gemm_tiles.c)
 # Tiles of one GEMM at most: one per core of the machine (not per thread used: the tiles must
@@ -91,9 +92,11 @@ def gemm(a, trans_a, b, trans_b, out):
     """out (M, N) = op(a) @ op(b) as the module docstring says (``gemm.py`` for the arguments)."""
     M, N = out.shape
     K = a.shape[0] if trans_a else a.shape[1]
+    if _GEMMS is None or _threads == 1 or K == 0:
+        return reference(a, trans_a, b, trans_b, out)
     tiles, split_n = tiling(M, N, K)
-    if _GEMMS is None or _threads == 1 or tiles == 1 or K == 0:
-        return np.matmul(a.T if trans_a else a, b.T if trans_b else b, out=out)
+    if tiles == 1:
+        return reference(a, trans_a, b, trans_b, out)
     address, fn, ctype = _GEMMS[out.dtype]
     fn(address, trans_a, trans_b, M, N, K, ffi.cast(ctype, a.ctypes.data), ffi.cast(ctype, b.ctypes.data),
        ffi.cast(ctype, out.ctypes.data), tiles, split_n, _threads)
